@@ -1,0 +1,3 @@
+"""xencfg: rewrite Xen domain configuration files safely."""
+
+__version__ = "0.1.0"

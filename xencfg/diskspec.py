@@ -1,0 +1,368 @@
+"""The Xen disk-spec mini-language, parsed into fields that know their spans.
+
+A *disk spec* is the decoded content of one string in ``disk = [ ... ]`` of
+an xl/xm config, or the ``uname`` of an S-expression ``vbd``.  The parser
+records, for every field, where it sits in the spec text, so that the target
+path can be rewritten without disturbing a single other byte::
+
+    >>> spec = parse_disk("phy:/dev/sda,sda,w")
+    >>> spec.prefix, spec.path
+    ('phy:', Field(name='path', text='/dev/sda', start=4, end=12))
+    >>> spec.replace_path("/dev/sddlmaa")
+    'phy:/dev/sddlmaa,sda,w'
+
+The rules follow xl-disk-configuration(5) and xl's own lexer
+(tools/libs/util/libxlu_disk_l.l), made lenient so that xend-era specs parse:
+
+* Parameters are separated by commas; whitespace before a parameter is
+  ignored.  A final empty parameter after a trailing comma is dropped, as xl
+  does.  Field spans exclude surrounding whitespace, so rewriting a field
+  keeps it.
+* ``key=value`` (key matching ``[a-z][-a-z0-9_]*``) is a named parameter;
+  unknown keys are kept as fields rather than rejected.  ``target=`` eats the
+  rest of the spec, commas and ``=`` included.
+* Bare flags (``cdrom``, ``discard``, ``trusted`` ...) are fields named after
+  themselves.
+* Anything else is positional and fills the next free slot of ``target``,
+  ``format``, ``vdev``, ``access``.  The format slot only takes an empty value
+  or a known format name (raw, qcow, qcow2, vhd, qed); any other value closes
+  it and the spec has the xm shape ``target,vdev,mode[,backend[,protocol]]``.
+  A target with a legacy prefix (``phy:``, ``tap:aio:`` ...) also implies the
+  xm shape unless its second field is a known format name.  In xm-shaped
+  specs the access slot is called ``mode``.
+* ``form`` says how the target was given: ``"xm"`` (xm shape), ``"positional"``
+  (xl positional shape), ``"keyvalue"`` (``target=``, or no target at all) or
+  ``"uname"`` (:func:`parse_uname`).
+
+Leniency: unknown keys, unknown legacy prefixes (kept as part of the path),
+values xl would reject (``=`` inside a positional, odd formats) and repeated
+named parameters (the first wins for the convenience attributes) are all
+accepted.  :class:`DiskSpecError` is raised only where the target itself would
+be ambiguous: more positional parameters than the shape allows, or a
+non-empty positional target together with ``target=``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+__all__ = [
+    "PREFIXES",
+    "FORMATS",
+    "FLAGS",
+    "Field",
+    "DiskSpec",
+    "DiskSpecError",
+    "parse_disk",
+    "parse_uname",
+    "is_block_target",
+    "block_device",
+]
+
+#: Legacy target prefixes, each may repeat (``tap:aio:``, ``tap2:tapdisk:aio:``).
+PREFIXES: tuple[str, ...] = (
+    # backend selectors, ignored by xl
+    "phy:",
+    "file:",
+    "tap:",
+    "tap2:",
+    "tapdisk:",
+    "aio:",
+    "ioemu:",
+    # image formats (xl: raw qcow qcow2 vhd; xend blktap: also vmdk sync ram)
+    "raw:",
+    "qcow:",
+    "qcow2:",
+    "vhd:",
+    "vmdk:",
+    "sync:",
+    "ram:",
+    # block scripts (xl: script=block-<name>)
+    "iscsi:",
+    "nbd:",
+    "enbd:",
+    "drbd:",
+)
+_FORMAT_PREFIXES = {"raw:", "qcow:", "qcow2:", "vhd:", "vmdk:"}
+_SCRIPT_PREFIXES = {"iscsi:", "nbd:", "enbd:", "drbd:"}
+
+#: Values that fill the positional format slot.
+FORMATS = frozenset({"raw", "qcow", "qcow2", "vhd", "qed"})
+
+#: Bare keywords that are flags, never positional values.
+FLAGS = frozenset(
+    {
+        "cdrom",
+        "direct-io-safe",
+        "discard",
+        "no-discard",
+        "colo",
+        "no-colo",
+        "trusted",
+        "untrusted",
+    }
+)
+
+_WS = " \t\r\n"
+_KEY_RE = re.compile(r"([a-z][-a-z0-9_]*)=")
+_PREFIX_RE = re.compile("(?:%s)+" % "|".join(re.escape(p) for p in PREFIXES))
+_SPLIT_PREFIX_RE = re.compile(r"[^:]*:")
+_XM_EXTRA = ("backend", "protocol")
+
+
+class DiskSpecError(ValueError):
+    """A disk spec whose target cannot be determined unambiguously."""
+
+    def __init__(self, message: str, offset: int) -> None:
+        super().__init__(f"{message} (at offset {offset})")
+        self.message = message
+        self.offset = offset
+
+
+@dataclass(frozen=True)
+class Field:
+    """One field of a spec; ``text == spec.text[start:end]``."""
+
+    name: str
+    text: str
+    start: int
+    end: int
+
+
+@dataclass
+class DiskSpec:
+    text: str
+    form: str
+    fields: list[Field]
+    target: Field | None
+    prefix: str
+    path: Field | None
+    vdev: str | None = None  # without a ``:cdrom``/``:disk`` suffix
+    access: str | None = None  # ``access``/``mode`` as written (r, w, w!, ro...)
+    backendtype: str | None = None
+    devtype: str | None = None  # devtype=, ``cdrom`` flag or vdev suffix
+    format: str | None = None  # format field, else implied by a prefix
+    script: str | None = None  # script=, else implied by a prefix
+
+    def get(self, name: str) -> str | None:
+        """Text of the first field called ``name`` (None if absent)."""
+        for f in self.fields:
+            if f.name == name:
+                return f.text
+        return None
+
+    def replace_path(self, new_path: str) -> str:
+        """The spec text with only the path span replaced by ``new_path``.
+
+        Raises DiskSpecError if there is no target, or if ``new_path`` would
+        change how the spec parses (e.g. a comma in a positional target).
+        """
+        if self.path is None:
+            raise DiskSpecError("disk spec has no target", len(self.text))
+        p = self.path
+        new = self.text[: p.start] + new_path + self.text[p.end :]
+        try:
+            again = parse_uname(new) if self.form == "uname" else parse_disk(new)
+        except DiskSpecError:
+            again = None
+        if (
+            again is None
+            or again.path is None
+            or again.path.text != new_path
+            or again.path.start != p.start
+            or again.prefix != self.prefix
+            or again.form != self.form
+            or _others(again) != _others(self)
+        ):
+            raise DiskSpecError(
+                f"path {new_path!r} cannot be written into this {self.form} spec",
+                p.start,
+            )
+        return new
+
+
+def _others(spec: DiskSpec) -> list[tuple[str, str]]:
+    return [(f.name, f.text) for f in spec.fields if f.name != "target"]
+
+
+def _strip(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start] in _WS:
+        start += 1
+    while end > start and text[end - 1] in _WS:
+        end -= 1
+    return start, end
+
+
+def _mk(name: str, text: str, start: int, end: int) -> Field:
+    start, end = _strip(text, start, end)
+    return Field(name, text[start:end], start, end)
+
+
+def _tokens(text: str) -> list[tuple[int, int]]:
+    """Spans of the raw parameters, leading whitespace skipped."""
+    out: list[tuple[int, int]] = []
+    i, n = 0, len(text)
+    while True:
+        while i < n and text[i] in _WS:
+            i += 1
+        if text.startswith("target=", i):
+            out.append((i, n))
+            return out
+        j = text.find(",", i)
+        if j < 0:
+            if i < n:
+                out.append((i, n))
+            return out
+        out.append((i, j))
+        i = j + 1
+
+
+def _split_target(target: Field) -> tuple[str, Field]:
+    m = _PREFIX_RE.match(target.text)
+    plen = m.end() if m else 0
+    start = target.start + plen
+    return target.text[:plen], Field("path", target.text[plen:], start, target.end)
+
+
+def _prefix_parts(prefix: str) -> list[str]:
+    return _SPLIT_PREFIX_RE.findall(prefix)
+
+
+def _finish(spec: DiskSpec) -> DiskSpec:
+    """Fill the convenience attributes from the fields."""
+    parts = _prefix_parts(spec.prefix)
+    vdev = spec.get("vdev")
+    devtype = spec.get("devtype")
+    if devtype is None and spec.get("cdrom") is not None:
+        devtype = "cdrom"
+    if vdev is not None:
+        head, sep, tail = vdev.rpartition(":")
+        if sep and tail in ("cdrom", "disk"):
+            vdev = head
+            devtype = devtype or tail
+    spec.vdev = vdev
+    spec.devtype = devtype
+    spec.access = spec.get("access")
+    if spec.access is None:
+        spec.access = spec.get("mode")
+    spec.backendtype = spec.get("backendtype")
+    spec.format = spec.get("format")
+    if spec.format is None:
+        fmts = [p[:-1] for p in parts if p in _FORMAT_PREFIXES]
+        spec.format = fmts[-1] if fmts else None
+    spec.script = spec.get("script")
+    if spec.script is None:
+        scripts = [p[:-1] for p in parts if p in _SCRIPT_PREFIXES]
+        spec.script = "block-" + scripts[-1] if scripts else None
+    return spec
+
+
+def parse_uname(text: str) -> DiskSpec:
+    """Parse a bare S-expression uname (``phy:/dev/sda``): it is all target."""
+    target = _mk("target", text, 0, len(text))
+    prefix, path = _split_target(target)
+    return _finish(DiskSpec(text, "uname", [target], target, prefix, path))
+
+
+def parse_disk(text: str) -> DiskSpec:
+    """Parse one xm/xl disk spec (see the module docstring for the rules)."""
+    fields: list[Field] = []
+    filled: set[str] = set()  # positional slots already taken
+    pos_target: Field | None = None
+    kv_target: Field | None = None
+    prefix = ""
+    xm_shape = False
+    positional_access: int | None = None  # index in fields
+
+    for s, e in _tokens(text):
+        raw = text[s:e].rstrip(_WS)
+        m = _KEY_RE.match(text, s, e)
+        if m:
+            key = m.group(1)
+            f = _mk(key, text, m.end(), e)
+            if key == "target":
+                if pos_target is not None and pos_target.text:
+                    raise DiskSpecError("target respecified", s)
+                kv_target = f
+            elif key in ("format", "vdev", "access"):
+                filled.add(key)
+            fields.append(f)
+            continue
+        if raw in FLAGS:
+            fields.append(_mk(raw, text, s, e))
+            continue
+        # positional
+        if pos_target is None:
+            pos_target = _mk("target", text, s, e)
+            prefix, _ = _split_target(pos_target)
+            filled.add("target")
+            fields.append(pos_target)
+            continue
+        if "format" not in filled and not xm_shape:
+            if raw in FORMATS or (raw == "" and not prefix):
+                filled.add("format")
+                fields.append(_mk("format", text, s, e))
+                continue
+            xm_shape = True  # no format field: target,vdev,mode[,...]
+        slots = ["vdev", "access"] + (list(_XM_EXTRA) if xm_shape else [])
+        name = next((n for n in slots if n not in filled), None)
+        if name is None:
+            raise DiskSpecError("too many positional parameters", s)
+        filled.add(name)
+        if name == "access":
+            positional_access = len(fields)
+        fields.append(_mk(name, text, s, e))
+
+    if kv_target is not None:
+        target, form = kv_target, "keyvalue"
+        prefix, path = _split_target(kv_target)
+    elif pos_target is not None:
+        target = pos_target
+        prefix, path = _split_target(pos_target)
+        if prefix and "format" not in filled:
+            xm_shape = True
+        form = "xm" if xm_shape else "positional"
+    else:
+        target, path, form = None, None, "keyvalue"
+    if form == "xm" and positional_access is not None:
+        f = fields[positional_access]  # xm calls the positional access "mode"
+        fields[positional_access] = Field("mode", f.text, f.start, f.end)
+    return _finish(DiskSpec(text, form, fields, target, prefix, path))
+
+
+def _as_spec(spec: DiskSpec | str) -> DiskSpec:
+    return parse_disk(spec) if isinstance(spec, str) else spec
+
+
+def is_block_target(spec: DiskSpec | str) -> bool:
+    """True when the target is a host block device as xl/xm treat it.
+
+    That is: backendtype absent or ``phy``, no block script, and either a
+    ``phy:`` prefix (``phy:sdc`` means /dev/sdc) or no prefix other than
+    ``raw:`` with a path under /dev/ (or a relative name, which xl prefixes
+    with /dev/).  ``file:``, ``tap*:``, ``qcow:``, ``iscsi:`` ... are false.
+    The format field is not consulted: a qcow2 image on /dev/sdb still lives
+    on a host block device.
+    """
+    spec = _as_spec(spec)
+    if spec.path is None or not spec.path.text:
+        return False
+    if spec.backendtype not in (None, "", "phy") or spec.script:
+        return False
+    parts = _prefix_parts(spec.prefix)
+    if any(p not in ("phy:", "raw:") for p in parts):
+        return False
+    if "phy:" in parts:
+        return True
+    path = spec.path.text
+    return path.startswith("/dev/") or (not path.startswith("/") and ":" not in path)
+
+
+def block_device(spec: DiskSpec | str) -> str | None:
+    """The host device path, normalised to /dev/..., or None if not a block target."""
+    spec = _as_spec(spec)
+    if not is_block_target(spec):
+        return None
+    path = spec.path.text
+    return path if path.startswith("/") else "/dev/" + path

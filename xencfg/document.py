@@ -1,0 +1,254 @@
+"""The lossless tree shared by every format.
+
+A Document keeps the decoded source text and a tree of nodes with character
+spans.  Every byte belongs to the tree: the root spans the whole input, and the
+text between a node's children (whitespace, comments, punctuation) is owned by
+that node, as trivia.  Serialising walks the tree and concatenates trivia and
+leaves, so an untouched file prints exactly as read, and an edit replaces only
+the span of the leaf it names.
+
+Text is decoded as UTF-8 with ``surrogateescape`` so that stray non-UTF-8 bytes
+(old Latin-1 comments) survive the trip unchanged.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+from typing import Callable, Iterator
+
+ENCODING = "utf-8"
+ERRORS = "surrogateescape"
+
+
+def decode(data: bytes) -> str:
+    return data.decode(ENCODING, ERRORS)
+
+
+def encode(text: str) -> bytes:
+    return text.encode(ENCODING, ERRORS)
+
+
+class ParseError(Exception):
+    """Bad input, located.  ``line`` and ``col`` are 1-based."""
+
+    def __init__(self, message: str, line: int = 1, col: int = 1):
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.col = col
+
+    def format(self, path: str) -> str:
+        return f"{path}:{self.line}:{self.col}: error: {self.message}"
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Replace text[start:end] with ``text``."""
+
+    start: int
+    end: int
+    text: str
+
+
+# --- nodes -----------------------------------------------------------------
+# Leaves own their exact source span; containers own the trivia between their
+# children.  ``start``/``end`` are offsets into Document.text.
+
+
+@dataclass(eq=False, slots=True)
+class Node:
+    start: int
+    end: int
+
+    kind = "node"
+
+    @property
+    def children(self) -> list["Node"]:
+        return []
+
+
+@dataclass(eq=False, slots=True)
+class Str(Node):
+    """A quoted string (or a bare S-expression atom: quote == "").
+
+    ``value`` is the decoded content; the raw token is text[start:end].
+    """
+
+    value: str = ""
+    quote: str = '"'
+    kind = "str"
+
+
+@dataclass(eq=False, slots=True)
+class Scalar(Node):
+    """A number, identifier or bare atom whose raw text is its value."""
+
+    value: str = ""
+    kind = "scalar"
+
+
+@dataclass(eq=False, slots=True)
+class Opaque(Node):
+    """An expression whose value is only known when xm runs the file.
+
+    ``reason`` says why in words (``'%' formatting``, ``a variable``...).
+    Strings found inside it are listed in ``items`` but are never edited.
+    """
+
+    reason: str = "a computed value"
+    items: list[Node] = field(default_factory=list)
+    kind = "opaque"
+
+    @property
+    def children(self) -> list[Node]:
+        return self.items
+
+
+@dataclass(eq=False, slots=True)
+class List(Node):
+    """``[a, b]`` in xl/xm, ``(a b)`` in S-expressions."""
+
+    items: list[Node] = field(default_factory=list)
+    kind = "list"
+
+    @property
+    def children(self) -> list[Node]:
+        return self.items
+
+    @property
+    def head(self) -> str | None:
+        """The first atom of an S-expression list (``vbd`` in ``(vbd ...)``)."""
+        if self.items and isinstance(self.items[0], (Str, Scalar)):
+            return self.items[0].value
+        return None
+
+
+@dataclass(eq=False, slots=True)
+class Setting(Node):
+    """``key = value``, ``key += value``, or in xm ``key.append(value)``.
+
+    ``op`` is "=", "+=", "append" or "extend".  ``conditional`` is true when
+    the statement sits inside an ``if``/``for``/``def`` of an xm file, so it
+    may or may not run.
+    """
+
+    key: str = ""
+    op: str = "="
+    value: Node | None = None
+    key_start: int = 0
+    conditional: bool = False
+    kind = "setting"
+
+    @property
+    def children(self) -> list[Node]:
+        return [self.value] if self.value is not None else []
+
+
+@dataclass(eq=False)
+class Document:
+    """A parsed file: its text, format and top-level nodes.
+
+    ``body`` holds Settings (xl, xm) or Lists (S-expressions) in source order;
+    Opaque nodes stand for xm statements that are not settings.
+    ``quoter`` turns a new string value back into source text for a quote
+    style, escaping what needs it; each format supplies its own.
+    """
+
+    text: str
+    fmt: str
+    body: list[Node]
+    quoter: Callable[[str, str], str]
+    path: str = "-"
+    notes: list[tuple[int, str]] = field(default_factory=list)
+    _lines: list[int] | None = field(default=None, repr=False)
+
+    # -- positions ----------------------------------------------------------
+    def line_col(self, offset: int) -> tuple[int, int]:
+        """1-based line and column of a character offset."""
+        if self._lines is None:
+            starts = [0]
+            find = self.text.find
+            i = find("\n")
+            while i >= 0:
+                starts.append(i + 1)
+                i = find("\n", i + 1)
+            self._lines = starts
+        line = bisect.bisect_right(self._lines, offset) - 1
+        return line + 1, offset - self._lines[line] + 1
+
+    def raw(self, node: Node) -> str:
+        return self.text[node.start : node.end]
+
+    # -- walking ------------------------------------------------------------
+    def walk(self) -> Iterator[tuple[Node, tuple[Node, ...]]]:
+        """Every node with its ancestors (outermost first), in source order."""
+        stack: list[tuple[Node, tuple[Node, ...]]] = [
+            (n, ()) for n in reversed(self.body)
+        ]
+        while stack:
+            node, parents = stack.pop()
+            yield node, parents
+            kids = node.children
+            if kids:
+                here = parents + (node,)
+                stack.extend((k, here) for k in reversed(kids))
+
+    def settings(self, key: str | None = None) -> Iterator[Setting]:
+        for node, _ in self.walk():
+            if isinstance(node, Setting) and (key is None or node.key == key):
+                yield node
+
+    # -- serialising --------------------------------------------------------
+    def pieces(self) -> Iterator[tuple[str, str]]:
+        """(kind, text) pairs that tile the input: trivia and leaves.
+
+        Raises AssertionError if the parser produced overlapping spans, which
+        ``xencfg roundtrip`` reports as an internal error.
+        """
+        text = self.text
+        pos = 0
+        for node in self._leaves():
+            if node.start < pos:
+                raise AssertionError(f"overlapping nodes at offset {node.start}")
+            if node.start > pos:
+                yield "trivia", text[pos : node.start]
+            yield node.kind, text[node.start : node.end]
+            pos = node.end
+        if pos < len(text):
+            yield "trivia", text[pos:]
+
+    def _leaves(self) -> Iterator[Node]:
+        # An Opaque node is a leaf: the strings inside it are never edited.
+        stack = list(reversed(self.body))
+        while stack:
+            node = stack.pop()
+            kids = None if isinstance(node, Opaque) else node.children
+            if kids:
+                stack.extend(reversed(kids))
+            else:
+                yield node
+
+    def to_text(self) -> str:
+        return "".join(t for _, t in self.pieces())
+
+    def to_bytes(self) -> bytes:
+        return encode(self.to_text())
+
+    # -- editing ------------------------------------------------------------
+    def replace_string(self, node: Str, value: str) -> Edit:
+        """An edit giving ``node`` the new value, in its own quote style."""
+        return Edit(node.start, node.end, self.quoter(value, node.quote))
+
+    def apply(self, edits: list[Edit]) -> bytes:
+        """The file with ``edits`` spliced in; everything else byte for byte."""
+        out = []
+        pos = 0
+        for e in sorted(edits, key=lambda e: e.start):
+            if e.start < pos:
+                raise ValueError(f"overlapping edits at offset {e.start}")
+            out.append(self.text[pos : e.start])
+            out.append(e.text)
+            pos = e.end
+        out.append(self.text[pos:])
+        return encode("".join(out))

@@ -1,0 +1,227 @@
+"""xl domain configs: ``KEY = VALUE`` lines, strings, numbers, nested lists.
+
+Parsed with the Lark LALR grammar ``grammars/xl.lark``.  The transformer runs
+inside the parser (no parse tree is built), turning tokens straight into
+Document nodes that remember their spans.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from lark import Lark, Transformer, UnexpectedCharacters, UnexpectedInput
+from lark import UnexpectedToken
+
+from ..document import Document, List, ParseError, Scalar, Setting, Str
+from ..grammar import grammar_text
+
+_SIMPLE = {
+    '"': '"',
+    "'": "'",
+    "\\": "\\",
+    "a": "\a",
+    "b": "\b",
+    "f": "\f",
+    "n": "\n",
+    "r": "\r",
+    "t": "\t",
+    "v": "\v",
+}
+
+
+def unquote(raw: str) -> str:
+    """The value of an xl string token, as libxlu's dequote reads it."""
+    body = raw[1:-1]
+    if "\\" not in body:
+        return body
+    out = []
+    i, n = 0, len(body)
+    while i < n:
+        c = body[i]
+        i += 1
+        if c != "\\" or i >= n:
+            out.append(c)
+            continue
+        c = body[i]
+        i += 1
+        if c in _SIMPLE:
+            out.append(_SIMPLE[c])
+        elif c == "x":
+            j = i
+            while j < n and j < i + 2 and body[j] in "0123456789abcdefABCDEF":
+                j += 1
+            out.append(chr(int(body[i:j], 16)) if j > i else "x")
+            i = j
+        elif c in "01234567":
+            j = i
+            while j < n and j < i + 2 and body[j] in "01234567":
+                j += 1
+            out.append(chr(int(body[i - 1 : j], 8)))
+            i = j
+        else:
+            out.append(c)
+    return "".join(out)
+
+
+_ESCAPES = {"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def quote(value: str, q: str) -> str:
+    """Source text for ``value`` in quote style ``q`` (``"`` or ``'``)."""
+    q = q if q in ("'", '"') else '"'
+    out = []
+    for c in value:
+        if c == q:
+            out.append("\\" + c)
+        elif c in _ESCAPES:
+            out.append(_ESCAPES[c])
+        elif ord(c) < 32:
+            out.append("\\x%02x" % ord(c))
+        else:
+            out.append(c)
+    return q + "".join(out) + q
+
+
+# Pieces of a SIMPLE_LINE token (see xl.lark): key, operator, then the value,
+# whose atoms are found by scanning left to right (so a '#' inside a string is
+# never taken for a comment).
+_HEAD = re.compile(r"([A-Za-z_][._0-9A-Za-z]*)[ \t\f\r\v]*(\+?=)[ \t\f\r\v]*")
+_ATOMS = re.compile(
+    r"#[^\n]*|(\"(?:[^\"\\\n]|\\[^\n])*\"|'(?:[^'\\\n]|\\[^\n])*'|[0-9][0-9a-fA-FxX.]*)|(\])"
+)
+
+
+def _atom(raw: str, start: int):
+    end = start + len(raw)
+    if raw[0] in "\"'":
+        return Str(start, end, unquote(raw), raw[0])
+    return Scalar(start, end, raw)
+
+
+class _Build(Transformer):
+    """Tokens to nodes, called by the LALR parser as each rule reduces."""
+
+    def SIMPLE_LINE(self, tok):
+        text = tok.value
+        base = tok.start_pos
+        head = _HEAD.match(text)
+        pos = head.end()
+        if text[pos] != "[":
+            m = _ATOMS.match(text, pos)
+            value = _atom(m.group(1), base + pos)
+        else:
+            items = []
+            for m in _ATOMS.finditer(text, pos + 1):
+                if m.group(2):
+                    break
+                if m.group(1):
+                    items.append(_atom(m.group(1), base + m.start(1)))
+            value = List(base + pos, base + m.end(2), items)
+        key_start = base + head.start(1)
+        return Setting(
+            key_start,
+            value.end,
+            key=head.group(1),
+            op=head.group(2),
+            value=value,
+            key_start=key_start,
+        )
+
+    def STRING(self, tok):
+        return Str(tok.start_pos, tok.end_pos, unquote(tok.value), tok.value[0])
+
+    def NUMBER(self, tok):
+        return Scalar(tok.start_pos, tok.end_pos, tok.value)
+
+    def list(self, kids):
+        items = [
+            k for k in kids if not hasattr(k, "type")
+        ]  # drop bracket, comma and newline tokens
+        return List(kids[0].start_pos, kids[-1].end_pos, items)
+
+    def setting(self, kids):
+        key, op, value = kids
+        return Setting(
+            key.start_pos,
+            value.end,
+            key=key.value,
+            op=op.value,
+            value=value,
+            key_start=key.start_pos,
+        )
+
+    def start(self, kids):
+        return [k for k in kids if k is not None and not hasattr(k, "type")]
+
+
+@lru_cache(maxsize=1)
+def _parser() -> Lark:
+    return Lark(
+        grammar_text("xl.lark"),
+        parser="lalr",
+        lexer="contextual",
+        transformer=_Build(),
+        maybe_placeholders=False,
+    )
+
+
+_WORDS = {
+    "KEY": "a setting name",
+    "OP": "'=' or '+='",
+    "STRING": "a quoted string",
+    "NUMBER": "a number",
+    "LSQB": "'['",
+    "RSQB": "']'",
+    "COMMA": "','",
+    "SEMI": "';'",
+    "NL": "end of line",
+    "$END": "end of file",
+}
+
+
+def _expected(names) -> str:
+    words = sorted({_WORDS.get(n, n) for n in names})
+    if not words:
+        return "something else"
+    if len(words) == 1:
+        return words[0]
+    return ", ".join(words[:-1]) + " or " + words[-1]
+
+
+def _located(text: str, err: UnexpectedInput) -> ParseError:
+    line, col = err.line, err.column
+    if isinstance(err, UnexpectedCharacters):
+        ch = text[err.pos_in_stream] if err.pos_in_stream < len(text) else ""
+        if ch in "\"'":
+            msg = "unterminated string (strings end on the same line)"
+        else:
+            msg = f"unexpected character {ch!r}"
+        if err.allowed:
+            msg += f"; expected {_expected(err.allowed)}"
+        return ParseError(msg, line, col)
+    if isinstance(err, UnexpectedToken):
+        tok = err.token
+        if tok.type == "$END":
+            what = "end of file"
+            line, col = _end_position(text)
+        elif tok.type == "NL":
+            what = "end of line"
+        else:
+            what = repr(tok.value)
+        return ParseError(f"unexpected {what}; expected {_expected(err.expected)}", line, col)
+    return ParseError(str(err).splitlines()[0], line or 1, col or 1)
+
+
+def _end_position(text: str) -> tuple[int, int]:
+    line = text.count("\n") + 1
+    return line, len(text) - (text.rfind("\n") + 1) + 1
+
+
+def parse(text: str, path: str = "-") -> Document:
+    """Parse xl config text (decoded with surrogateescape) into a Document."""
+    try:
+        body = _parser().parse(text)
+    except UnexpectedInput as err:
+        raise _located(text, err) from None
+    return Document(text, "xl", body, quote, path)

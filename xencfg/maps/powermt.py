@@ -1,0 +1,104 @@
+"""EMC PowerPath ``powermt display dev=all`` (Linux).
+
+::
+
+    Pseudo name=emcpowerh
+    Symmetrix ID=000290101523
+    Logical device ID=17C6
+    state=alive; policy=SymmOpt; priority=0; queued-IOs=0
+    ==============================================================================
+    ---------------- Host ---------------   - Stor -   -- I/O Path -  -- Stats ---
+    ###  HW Path                I/O Paths    Interf.   Mode    State  Q-IOs Errors
+    ==============================================================================
+       0 qla2xxx                   sdi       FA  9dB   active  alive      0      0
+
+Each ``Pseudo name=`` block is one device ``/dev/emcpowerX``; its path rows
+give the SCSI devices.  The storage interface column may hold two words
+(``FA  9dB``, ``SP A0``), so a row is read from both ends.
+"""
+
+from __future__ import annotations
+
+import re
+
+from . import (
+    DeviceMap,
+    MapError,
+    _aix_error,
+    _Builder,
+    is_blank,
+    is_ellipsis,
+    is_prompt,
+)
+from . import names
+
+PSEUDO_RE = re.compile(r"^\s*Pseudo name\s*=\s*(?P<name>\S+)\s*$", re.IGNORECASE)
+ROW_RE = re.compile(
+    r"^\s*(?P<num>\d+)\s+(?P<hw>\S+)\s+(?P<dev>\S+)\s+(?P<rest>.*\S)\s*$"
+)
+_STATE_RE = re.compile(r"\bstate=(?P<state>\w+)")
+MODES = ("active", "standby", "unlic", "failover")
+STATES = ("alive", "dead")
+
+
+def looks_like(text: str) -> bool:
+    return any(PSEUDO_RE.match(line) for line in text.splitlines())
+
+
+def parse(lines: list[str]) -> DeviceMap:
+    b = _Builder("powermt")
+    current = None
+    for no, line in enumerate(lines, 1):
+        if is_blank(line) or is_ellipsis(line):
+            continue
+        pm = PSEUDO_RE.match(line)
+        if pm:
+            raw = pm.group("name")
+            if names.is_aix(raw):
+                raise _aix_error(no)
+            name = names.normalize(raw)
+            if not names.is_powerpath(name) or names.split_partition(name)[1]:
+                raise MapError(
+                    f"pseudo device {raw!r} is not a Linux PowerPath device "
+                    "(emcpowerX)",
+                    no,
+                )
+            current = b.device(name, "", no)
+            continue
+        rm = ROW_RE.match(line)
+        if rm:
+            if current is None:
+                raise MapError(
+                    "path row before any 'Pseudo name=' line: cannot tell which "
+                    "device it belongs to",
+                    no,
+                )
+            rest = rm.group("rest").split()
+            if (
+                len(rest) < 4
+                or not rest[-1].isdigit()
+                or not rest[-2].isdigit()
+                or rest[-3] not in STATES
+                or rest[-4] not in MODES
+            ):
+                raise MapError(
+                    "unrecognized powermt path row (expected '### HW-Path "
+                    "I/O-Path Interf. Mode State Q-IOs Errors')",
+                    no,
+                )
+            raw = rm.group("dev")
+            if names.is_aix(raw):
+                raise _aix_error(no)
+            device = names.normalize(raw)
+            if device.startswith("/dev/sddlm") or not names.is_scsi_whole_disk(device):
+                raise MapError(f"I/O path {raw!r} is not a SCSI disk (/dev/sdX)", no)
+            b.path(current, device, None, f"{rest[-4]} {rest[-3]}", no)
+            continue
+        sm = _STATE_RE.search(line)
+        if sm and current is not None and not current.paths:
+            current.status = sm.group("state")
+            continue
+        if is_prompt(line) or "=" in line or re.match(r"^[\s=#-]", line):
+            continue
+        b.note(no, f"line ignored: {line.strip()}")
+    return b.finish()
