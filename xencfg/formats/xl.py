@@ -209,7 +209,9 @@ def _located(text: str, err: UnexpectedInput) -> ParseError:
             what = "end of line"
         else:
             what = repr(tok.value)
-        return ParseError(f"unexpected {what}; expected {_expected(err.expected)}", line, col)
+        return ParseError(
+            f"unexpected {what}; expected {_expected(err.expected)}", line, col
+        )
     return ParseError(str(err).splitlines()[0], line or 1, col or 1)
 
 

@@ -1,0 +1,297 @@
+"""The command line: arguments in, results on stdout, messages on stderr.
+
+Exit codes as black's: 0 fine, 1 something would change, 2 bad input or
+usage, 123 an internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import traceback
+
+from . import __version__
+from .document import ParseError
+
+OK, CHANGED, BAD, INTERNAL = 0, 1, 2, 123
+
+
+class Usage(Exception):
+    """Bad usage or unreadable input named on the command line: exit 2."""
+
+
+class Failed(Exception):
+    """Bad input, already worded as ``PATH:LINE: error: ...``: exit 2."""
+
+
+def out(text: str) -> None:
+    sys.stdout.write(text)
+
+
+def err(text: str) -> None:
+    sys.stderr.write(text if text.endswith("\n") else text + "\n")
+
+
+def out_bytes(data: bytes) -> None:
+    sys.stdout.flush()
+    sys.stdout.buffer.write(data)
+    sys.stdout.buffer.flush()
+
+
+# -- arguments --------------------------------------------------------------
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="xencfg",
+        description="Rewrite Xen domain configs safely: move guests from "
+        "SCSI disks (/dev/sdX) to their multipath devices (HDLM /dev/sddlmXX, "
+        "dm-multipath, PowerPath).",
+    )
+    p.add_argument("--version", action="version", version=f"xencfg {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    fmt_help = "input format (default: detect per file)"
+    s = sub.add_parser("parse", help="show the tree of one config")
+    s.add_argument("file", help="config file, or - for standard input")
+    s.add_argument("--json", action="store_true", help="print JSON")
+    s.add_argument("--format", default="auto", choices=FORMATS, help=fmt_help)
+
+    s = sub.add_parser("roundtrip", help="check that files re-serialise exactly")
+    s.add_argument("paths", nargs="+", metavar="PATH")
+    s.add_argument("--format", default="auto", choices=FORMATS, help=fmt_help)
+    _walk_args(s)
+
+    s = sub.add_parser("map", help="show a device map (dlmcfgmgr -v, ...)")
+    s.add_argument("file", help="map file, or - for standard input")
+    s.add_argument("--json", action="store_true", help="print JSON")
+    s.add_argument("--map-format", default="auto", choices=MAP_FORMATS)
+
+    for name, helptext in (
+        ("check", "report what would change; exit 1 if anything would"),
+        ("diff", "print a patch (git apply / patch -p1) of the migration"),
+        ("apply", "rewrite the files in place, atomically"),
+    ):
+        s = sub.add_parser(name, help=helptext)
+        _migrate_args(s, name)
+
+    from .plan import add_arguments
+
+    add_arguments(sub.add_parser("plan", help="a per-domain migration runbook"))
+    return p
+
+
+def _walk_args(s: argparse.ArgumentParser) -> None:
+    s.add_argument(
+        "--include",
+        action="append",
+        default=[],
+        metavar="GLOB",
+        help="in folders, take files matching GLOB (default: *.cfg, *.sxp)",
+    )
+    s.add_argument(
+        "--exclude", action="append", default=[], metavar="GLOB", help="skip GLOB"
+    )
+
+
+def _migrate_args(s: argparse.ArgumentParser, name: str) -> None:
+    s.add_argument("paths", nargs="+", metavar="PATH", help="files or folders")
+    s.add_argument(
+        "--map",
+        metavar="FILE",
+        help="device map (dlmcfgmgr -v output, ...; - for standard input); "
+        + (
+            "without it, check enforces the no-/dev/sd* policy"
+            if name == "check"
+            else "required"
+        ),
+    )
+    s.add_argument("--map-format", default="auto", choices=MAP_FORMATS)
+    s.add_argument("--format", default="auto", choices=FORMATS)
+    s.add_argument("--report", choices=("text", "json"), default="text")
+    s.add_argument(
+        "--resolve-links",
+        action="store_true",
+        help="resolve /dev/disk/by-* names on this host",
+    )
+    s.add_argument(
+        "-j", "--jobs", type=int, default=0, help="parallel workers (default: cores)"
+    )
+    s.add_argument("-q", "--quiet", action="store_true", help="no notes or summary")
+    s.add_argument(
+        "--no-cache", action="store_true", help="do not skip files seen unchanged"
+    )
+    s.add_argument(
+        "--strict",
+        action="store_true",
+        help="also exit 1 on warnings (disks that cannot be migrated)",
+    )
+    _walk_args(s)
+    if name == "diff":
+        s.add_argument("--check", action="store_true", help="exit 1 on changes")
+        s.add_argument(
+            "--relative",
+            metavar="DIR",
+            help="paths in the patch relative to DIR (default: current folder)",
+        )
+    if name == "apply":
+        s.add_argument(
+            "--backup", metavar="SUFFIX", help="keep each original as FILE+SUFFIX"
+        )
+        s.add_argument(
+            "--out-dir",
+            metavar="DIR",
+            help="write converted copies of the tree under DIR; never touch sources",
+        )
+
+
+FORMATS = ("auto", "xl", "xm", "sxp")
+MAP_FORMATS = ("auto", "dlmcfgmgr", "dlnkmgr", "multipath", "powermt", "plain")
+
+
+# -- entry point --------------------------------------------------------------
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        code = COMMANDS[args.command](args)
+    except Usage as e:
+        err(f"xencfg: error: {e}")
+        code = BAD
+    except Failed as e:
+        err(str(e))
+        code = BAD
+    except KeyboardInterrupt:
+        err("xencfg: interrupted")
+        code = 130
+    except BrokenPipeError:
+        code = OK
+    except Exception:
+        err("xencfg: internal error (please report):\n" + traceback.format_exc())
+        code = INTERNAL
+    return code
+
+
+def run() -> None:
+    sys.exit(main())
+
+
+def _read_input(path: str) -> bytes:
+    if path == "-":
+        return sys.stdin.buffer.read()
+    try:
+        with open(path, "rb") as fh:
+            return fh.read()
+    except OSError as e:
+        raise Usage(f"{path}: {e.strerror or e}") from None
+
+
+# -- parse ------------------------------------------------------------------
+def cmd_parse(args) -> int:
+    from .formats.detect import parse_bytes
+    from .show import tree_json, tree_text
+
+    data = _read_input(args.file)
+    try:
+        doc = parse_bytes(data, args.file, args.format)
+    except ParseError as e:
+        err(e.format(args.file))
+        return BAD
+    if args.json:
+        out(json.dumps(tree_json(doc), indent=2, ensure_ascii=False) + "\n")
+    else:
+        out(tree_text(doc))
+    for line, note in doc.notes:
+        err(f"{args.file}:{line}:1: note: {note}")
+    return OK
+
+
+# -- roundtrip ----------------------------------------------------------------
+def cmd_roundtrip(args) -> int:
+    from .batch import collect
+    from .formats.detect import parse_bytes
+
+    jobs, missing = collect(args.paths, args.include, args.exclude)
+    for m in missing:
+        err(m)
+    same = differ = failed = 0
+    for job in jobs:
+        data = _read_input(job.real) if job.real != "-" else _read_input("-")
+        try:
+            doc = parse_bytes(data, job.path, args.format)
+        except ParseError as e:
+            err(e.format(job.path))
+            failed += 1
+            continue
+        if doc.to_bytes() == data:
+            same += 1
+        else:
+            out(f"{job.path}: not identical\n")
+            differ += 1
+    err(
+        f"{_n(same, 'file')} identical, {differ} not identical, "
+        f"{failed} failed to parse"
+    )
+    if differ:
+        return CHANGED
+    if failed or missing:
+        return BAD
+    return OK
+
+
+def _n(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+# -- map --------------------------------------------------------------------
+def load_map_or_fail(path: str, fmt: str):
+    """The device map at ``path``, its warnings on stderr; Failed if bad."""
+    from .maps import MapError, load_map
+
+    try:
+        dm = load_map(path, fmt)
+    except MapError as e:
+        raise Failed(e.format(path)) from None
+    for line, msg in dm.warnings:
+        err(f"{path}:{line}: warning: {msg}")
+    return dm
+
+
+def cmd_map(args) -> int:
+    from .maps.render import table, to_json
+
+    dm = load_map_or_fail(args.file, args.map_format)
+    if args.json:
+        out(json.dumps(to_json(dm), indent=2) + "\n")
+    else:
+        out(table(dm) + "\n")
+    return OK
+
+
+# -- check / diff / apply -----------------------------------------------------
+def cmd_migrate(args) -> int:
+    from .run import migrate_command
+
+    devmap = None
+    if args.map:
+        devmap = load_map_or_fail(args.map, args.map_format)
+    elif args.command != "check":
+        raise Usage(f"{args.command} needs --map FILE (the device map)")
+    return migrate_command(args, devmap)
+
+
+def cmd_plan(args) -> int:
+    from .plan import run_plan
+
+    return run_plan(args)
+
+
+COMMANDS = {
+    "parse": cmd_parse,
+    "roundtrip": cmd_roundtrip,
+    "map": cmd_map,
+    "check": cmd_migrate,
+    "diff": cmd_migrate,
+    "apply": cmd_migrate,
+    "plan": cmd_plan,
+}

@@ -1,0 +1,56 @@
+"""Which format a config is in, and parsing it as that format.
+
+S-expression if the first significant character is ``(``; xl if the xl
+grammar accepts the text; otherwise Python as old ``xm create`` read it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..document import Document, ParseError, decode
+
+FORMATS = ("auto", "xl", "xm", "sxp")
+
+# Comments, blank lines and the ':' elision rows of pasted captures do not
+# decide the format.
+_INSIGNIFICANT = re.compile(r"(?:[ \t\r\n\f\v]+|#[^\n]*|^[ \t]*:[ \t:]*$)*", re.M)
+
+
+def looks_like_sxp(text: str) -> bool:
+    pos = _INSIGNIFICANT.match(text).end()
+    return text[pos : pos + 1] == "("
+
+
+def parse_text(text: str, path: str = "-", fmt: str = "auto") -> Document:
+    """Parse ``text`` as ``fmt`` (or the detected format).  Raises ParseError."""
+    if fmt == "sxp" or (fmt == "auto" and looks_like_sxp(text)):
+        from . import sxp
+
+        return sxp.parse(text, path)
+    if fmt == "xm":
+        from . import pyconf
+
+        return pyconf.parse(text, path)
+    from . import xl
+
+    try:
+        return xl.parse(text, path)
+    except ParseError as xl_error:
+        if fmt == "xl":
+            raise
+        from . import pyconf
+
+        try:
+            return pyconf.parse(text, path)
+        except ParseError as py_error:
+            # The parser that read further is the likelier intended format.
+            if (py_error.line, py_error.col) >= (xl_error.line, xl_error.col):
+                raise py_error from None
+            raise xl_error from None
+
+
+def parse_bytes(data: bytes, path: str = "-", fmt: str = "auto") -> Document:
+    doc = parse_text(decode(data), path, fmt)
+    doc.path = path
+    return doc

@@ -1,0 +1,44 @@
+"""What a transform reports: findings, located and plain."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+
+@dataclass
+class Finding:
+    """One thing a transform saw at a place in a file.
+
+    ``kind`` is one of:
+      migrate    a target that is (or would be) rewritten (old -> new)
+      unmapped   a SCSI target the map does not translate
+      computed   a disk whose value xm computes at start-up
+      symbolic   a /dev/disk/by-* name that cannot be checked offline
+      unsupported a /dev/sd* disk that is not a phy: target, or a bad spec
+      policy     (no map) a disk that uses a /dev/sd* device directly
+      ok         (S-expression dumps) a vbd whose device is already multipath
+    ``severity`` is "change", "warning" or "info".
+    """
+
+    line: int
+    col: int
+    kind: str
+    severity: str
+    message: str
+    old: str | None = None
+    new: str | None = None
+    domain: str | None = None
+    path: str = "-"
+
+    def text(self, verb: str = "would migrate") -> str:
+        where = f"{self.path}:{self.line}:{self.col}"
+        dom = f" (domain {self.domain})" if self.domain else ""
+        if self.kind == "migrate":
+            return f"{where}: {verb} {self.old} -> {self.new}{dom}"
+        label = "warning" if self.severity == "warning" else "note"
+        if self.kind == "policy":
+            label = "error"
+        return f"{where}: {label}: {self.message}{dom}"
+
+    def record(self) -> dict:
+        return asdict(self)
