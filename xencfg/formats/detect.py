@@ -14,7 +14,7 @@ FORMATS = ("auto", "xl", "xm", "sxp")
 
 # Comments, blank lines and the ':' elision rows of pasted captures do not
 # decide the format.
-_INSIGNIFICANT = re.compile(r"(?:[ \t\r\n\f\v]+|#[^\n]*|^[ \t]*:[ \t:]*$)*", re.M)
+_INSIGNIFICANT = re.compile(r"(?:[ \t\r\n\f\v]+|#[^\n]*|:[ \t:]*(?=\r?\n|\Z))*")
 
 
 def looks_like_sxp(text: str) -> bool:

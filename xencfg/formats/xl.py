@@ -203,8 +203,16 @@ def _located(text: str, err: UnexpectedInput) -> ParseError:
     if isinstance(err, UnexpectedToken):
         tok = err.token
         if tok.type == "$END":
+            opened = _unclosed_bracket(text)
+            if opened is not None:
+                line, col = _position(text, opened)
+                return ParseError(
+                    "this '[' is never closed: missing ']' before the end of the file",
+                    line,
+                    col,
+                )
             what = "end of file"
-            line, col = _end_position(text)
+            line, col = _position(text, len(text))
         elif tok.type == "NL":
             what = "end of line"
         else:
@@ -215,9 +223,26 @@ def _located(text: str, err: UnexpectedInput) -> ParseError:
     return ParseError(str(err).splitlines()[0], line or 1, col or 1)
 
 
-def _end_position(text: str) -> tuple[int, int]:
-    line = text.count("\n") + 1
-    return line, len(text) - (text.rfind("\n") + 1) + 1
+def _position(text: str, offset: int) -> tuple[int, int]:
+    line = text.count("\n", 0, offset) + 1
+    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
+_BRACKETS = re.compile(
+    r"#[^\n]*|\"(?:[^\"\\\n]|\\[^\n])*\"|'(?:[^'\\\n]|\\[^\n])*'|[\[\]]"
+)
+
+
+def _unclosed_bracket(text: str) -> int | None:
+    """Offset of the last '[' left open at the end of ``text``, if any."""
+    stack: list[int] = []
+    for m in _BRACKETS.finditer(text):
+        tok = m.group()
+        if tok == "[":
+            stack.append(m.start())
+        elif tok == "]" and stack:
+            stack.pop()
+    return stack[-1] if stack else None
 
 
 def parse(text: str, path: str = "-") -> Document:
