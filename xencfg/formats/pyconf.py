@@ -23,11 +23,8 @@ original text, which is never altered.
 
 from __future__ import annotations
 
-import ast
 import bisect
 import re
-import token
-import unicodedata
 import warnings
 from typing import Any
 
@@ -36,607 +33,22 @@ from xencfg.document import (
     List,
     Node,
     Opaque,
-    ParseError,
     Scalar,
     Setting,
     Str,
 )
+from xencfg.formats.py2 import ast_check, python2
+from xencfg.formats.pypos import Patched, error_at
+from xencfg.formats.pystrings import decode, quote, split_literal
 
 __all__ = ["parse", "quote"]
 
 FMT = "xm"
 
 _SURROGATES = re.compile("[\ud800-\udfff]")
-_NEWLINES = re.compile(r"\r\n?|\n")
 _LONE_CR = re.compile(r"\r(?!\n)")
 _CRLF = re.compile(r"\r\n")
 _BARE_LF = re.compile(r"(?<!\r)\n")
-
-
-# --- string literals ---------------------------------------------------------
-
-_SIMPLE_ESCAPES = {
-    "\\": "\\",
-    "'": "'",
-    '"': '"',
-    "a": "\a",
-    "b": "\b",
-    "f": "\f",
-    "n": "\n",
-    "r": "\r",
-    "t": "\t",
-    "v": "\v",
-}
-_HEX = frozenset("0123456789abcdefABCDEF")
-
-
-def _split_literal(raw: str) -> tuple[str, str, str]:
-    """(prefix, quote, body) of a Python string token."""
-    i = 0
-    while i < len(raw) and raw[i] not in "'\"":
-        i += 1
-    prefix = raw[:i]
-    q = raw[i : i + 3]
-    if len(q) != 3 or q[0] * 3 != q or len(raw) < i + 6:
-        q = raw[i : i + 1]
-    return prefix, q, raw[i + len(q) : len(raw) - len(q)]
-
-
-def _unescape(body: str) -> str:
-    """Decode the backslash escapes of a non-raw literal body."""
-    if "\\" not in body:
-        return body
-    out: list[str] = []
-    i = 0
-    n = len(body)
-    while True:
-        j = body.find("\\", i)
-        if j < 0:
-            out.append(body[i:])
-            break
-        out.append(body[i:j])
-        c = body[j + 1 : j + 2]
-        if c == "":
-            raise ValueError("a string cannot end with a backslash")
-        if c == "\n":
-            i = j + 2
-        elif c in _SIMPLE_ESCAPES:
-            out.append(_SIMPLE_ESCAPES[c])
-            i = j + 2
-        elif "0" <= c <= "7":
-            k = j + 1
-            while k < n and k < j + 4 and "0" <= body[k] <= "7":
-                k += 1
-            out.append(chr(int(body[j + 1 : k], 8)))
-            i = k
-        elif c in "xuU":
-            width = {"x": 2, "u": 4, "U": 8}[c]
-            digits = body[j + 2 : j + 2 + width]
-            if len(digits) != width or not all(d in _HEX for d in digits):
-                raise ValueError(f"truncated \\{c} escape")
-            code = int(digits, 16)
-            if code > 0x10FFFF:
-                raise ValueError(f"\\{c}{digits} is not a character")
-            out.append(chr(code))
-            i = j + 2 + width
-        elif c == "N":
-            end = body.find("}", j + 3) if body[j + 2 : j + 3] == "{" else -1
-            if end < 0:
-                raise ValueError("malformed \\N{...} escape")
-            try:
-                out.append(unicodedata.lookup(body[j + 3 : end]))
-            except KeyError:
-                raise ValueError(f"unknown character name {body[j + 3 : end]!r}")
-            i = end + 1
-        else:  # unknown escapes keep their backslash
-            out.append("\\" + c)
-            i = j + 2
-    return "".join(out)
-
-
-def _decode(raw: str) -> str:
-    prefix, _, body = _split_literal(raw)
-    if "\r" in body:  # Python reads every line ending as "\n"
-        body = _NEWLINES.sub("\n", body)
-    if "r" in prefix or "R" in prefix:
-        return body
-    return _unescape(body)
-
-
-def _raw_ok(value: str, q: str) -> bool:
-    """Whether ``value`` can be written as a raw literal between ``q`` quotes."""
-    if "\r" in value or "\0" in value or (len(q) == 1 and "\n" in value):
-        return False
-    s = value + q
-    n = len(value)
-    i = 0
-    while i < n:
-        if s[i] == "\\":
-            i += 2
-            continue
-        if s.startswith(q, i):
-            return False
-        i += 1
-    return i == n
-
-
-def _escape(value: str, qc: str, triple: bool) -> str:
-    out: list[str] = []
-    for ch in value:
-        if ch == "\\":
-            out.append("\\\\")
-        elif ch == qc:
-            out.append("\\" + qc)
-        elif ch == "\n":
-            out.append("\n" if triple else "\\n")
-        elif ch == "\r":
-            out.append("\\r")
-        elif ch == "\t":
-            out.append(ch)
-        elif ch < " " or ch == "\x7f":
-            out.append(f"\\x{ord(ch):02x}")
-        else:
-            out.append(ch)
-    return "".join(out)
-
-
-def quote(value: str, quote: str) -> str:
-    """``value`` as a Python string literal in the style ``quote``.
-
-    ``quote`` is the opening of the original literal: ``'``, ``"``, ``'''``,
-    ``\"\"\"``, possibly after a prefix (``r'``, ``u"``).  A raw style that
-    cannot hold the value (a trailing backslash, the quote itself, a newline
-    in a one-line literal) falls back to the escaped form of the same quote.
-    """
-    q = quote or '"'
-    prefix = q.rstrip("'\"")
-    qs = q[len(prefix) :]
-    if qs not in ("'", '"', "'''", '"""'):
-        qs = qs[:1] if qs[:1] in ("'", '"') else '"'
-    prefix = "".join(c for c in prefix if c in "rRuU")
-    if "r" in prefix or "R" in prefix:
-        if _raw_ok(value, qs):
-            return prefix + qs + value + qs
-        prefix = prefix.replace("r", "").replace("R", "")
-    return prefix + qs + _escape(value, qs[0], len(qs) == 3) + qs
-
-
-# --- positions -----------------------------------------------------------------
-
-
-def _line_starts(text: str, universal: bool) -> list[int]:
-    if universal:
-        return [0] + [m.end() for m in _NEWLINES.finditer(text)]
-    return [0] + [m.end() for m in re.finditer("\n", text)]
-
-
-def _offset(starts: list[int], text: str, line: int, col0: int) -> int:
-    """Offset of a 1-based line and 0-based column, clamped into the text."""
-    line = min(max(line, 1), len(starts))
-    begin = starts[line - 1]
-    end = starts[line] if line < len(starts) else len(text)
-    return min(begin + max(col0, 0), end, len(text))
-
-
-def _error_at(text: str, offset: int, message: str) -> ParseError:
-    starts = _line_starts(text, universal=False)
-    line = bisect.bisect_right(starts, offset) - 1
-    return ParseError(message, line + 1, offset - starts[line] + 1)
-
-
-class _Patched:
-    """A private copy of the text with some spans replaced, and the way back.
-
-    ``patches`` are (start, end, replacement) in offsets of ``base``, and
-    disjoint.  ``orig(p)`` maps an offset in the copy back to ``base``, and
-    on through ``outer`` when ``base`` is itself a copy.
-    """
-
-    def __init__(
-        self,
-        base: str,
-        patches: list[tuple[int, int, str]],
-        outer: "_Patched | None" = None,
-    ):
-        self.outer = outer
-        self.patches = sorted(patches)
-        parts: list[str] = []
-        self._pstarts: list[int] = []
-        pos = 0
-        plen = 0
-        for start, end, repl in self.patches:
-            parts.append(base[pos:start])
-            plen += start - pos
-            self._pstarts.append(plen)
-            parts.append(repl)
-            plen += len(repl)
-            pos = end
-        parts.append(base[pos:])
-        self.text = "".join(parts)
-        self._starts: list[int] | None = None
-
-    def orig(self, p: int) -> int:
-        p = self._back(p)
-        return self.outer.orig(p) if self.outer is not None else p
-
-    def _back(self, p: int) -> int:
-        if not self.patches:
-            return p
-        i = bisect.bisect_right(self._pstarts, p) - 1
-        if i < 0:
-            return p
-        start, end, repl = self.patches[i]
-        pstart = self._pstarts[i]
-        pend = pstart + len(repl)
-        if p >= pend:
-            return end + (p - pend)
-        return start + min(p - pstart, end - start)
-
-    def orig_line_col(self, line: int, col0: int) -> int:
-        """Original offset of a (1-based line, 0-based col) in the copy."""
-        if self._starts is None:
-            self._starts = _line_starts(self.text, universal=True)
-        return self.orig(_offset(self._starts, self.text, line, col0))
-
-
-# --- Python syntax errors --------------------------------------------------------
-
-
-def _syntax_words(e: SyntaxError) -> str:
-    msg = (e.msg or "invalid syntax").strip()
-    if msg.startswith("unterminated triple-quoted string"):
-        return "unterminated triple-quoted string"
-    if msg.startswith("unterminated string"):
-        return "unterminated string"
-    if msg.startswith("(unicode error)"):
-        detail = msg.split(": ", 2)[-1]
-        return f"invalid escape in string: {detail}"
-    if isinstance(e, IndentationError):  # includes TabError
-        return msg
-    return f"invalid Python syntax: {msg}"
-
-
-def _ast_check(text: str) -> SyntaxError | None:
-    """The first error CPython finds in ``text``, or None."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            ast.parse(text)
-    except SyntaxError as e:
-        return e
-    except (RecursionError, MemoryError):
-        return SyntaxError("too deeply nested", ("", 1, 1, ""))
-    return None
-
-
-def _raise_syntax(original: str, patched: _Patched, e: SyntaxError) -> None:
-    col0 = (e.offset or 1) - 1
-    off = patched.orig_line_col(e.lineno or 1, col0)
-    raise _error_at(original, off, _syntax_words(e)) from None
-
-
-# --- Python 2 ----------------------------------------------------------------------
-
-_COMPOUND = frozenset(
-    "if elif else for while try except finally with def class".split()
-)
-_OPEN = {"(": ")", "[": "]", "{": "}"}
-
-
-class _Tok:
-    __slots__ = ("type", "string", "start", "end")
-
-    def __init__(self, type_: int, string: str, start: int, end: int):
-        self.type = type_
-        self.string = string
-        self.start = start
-        self.end = end
-
-
-class _At(Exception):
-    """A tokenizer error at an offset of the text it read."""
-
-    def __init__(self, offset: int, message: str):
-        super().__init__(message)
-        self.offset = offset
-        self.message = message
-
-
-def _tokenize(text: str) -> list[list[_Tok]]:
-    """Logical lines of significant tokens (offsets into ``text``), or _At."""
-    import io
-    import tokenize
-
-    starts = _line_starts(text, universal=True)
-
-    def off(pos: tuple[int, int]) -> int:
-        return _offset(starts, text, pos[0], pos[1])
-
-    skip = {
-        tokenize.NL,
-        tokenize.COMMENT,
-        tokenize.INDENT,
-        tokenize.DEDENT,
-        tokenize.ENDMARKER,
-    }
-    lines: list[list[_Tok]] = []
-    cur: list[_Tok] = []
-    brackets: list[_Tok] = []
-    try:
-        for t in tokenize.generate_tokens(io.StringIO(text, newline="").readline):
-            if t.type == tokenize.NEWLINE:
-                if cur:
-                    lines.append(cur)
-                cur = []
-                continue
-            if t.type in skip:
-                continue
-            if t.type == tokenize.ERRORTOKEN:
-                if t.string.isspace():
-                    continue
-                if t.string in ("'", '"'):
-                    raise _At(off(t.start), "unterminated string")
-            tok = _Tok(t.type, t.string, off(t.start), off(t.end))
-            if t.type == tokenize.OP:
-                if t.string in _OPEN:
-                    brackets.append(tok)
-                elif t.string in (")", "]", "}"):
-                    if not brackets:
-                        raise _At(tok.start, f"unmatched '{t.string}'")
-                    opener = brackets.pop()
-                    if _OPEN[opener.string] != t.string:
-                        what = f"'{t.string}' does not match '{opener.string}'"
-                        raise _At(tok.start, what)
-            cur.append(tok)
-    except tokenize.TokenError as e:
-        what = str(e.args[0]) if e.args else ""
-        if "string" in what:
-            pos = e.args[1] if len(e.args) > 1 else (1, 0)
-            raise _At(off(pos), "unterminated triple-quoted string") from None
-        if brackets:
-            b = brackets[-1]
-            raise _At(b.start, f"'{b.string}' was never closed") from None
-        raise _At(len(text), "unexpected end of file") from None
-    except IndentationError as e:
-        pos = (e.lineno or 1, (e.offset or 1) - 1)
-        raise _At(off(pos), e.msg or "bad indentation") from None
-    if cur:
-        lines.append(cur)
-    return lines
-
-
-def _statements(line: list[_Tok]) -> tuple[list[_Tok], list[list[_Tok]]]:
-    """(compound header, simple statements) of a logical line."""
-    header: list[_Tok] = []
-    rest = line
-    if line[0].type == token.NAME and line[0].string in _COMPOUND:
-        depth = 0
-        lambdas = 0
-        for k, t in enumerate(line):
-            s = t.string
-            if s in _OPEN:
-                depth += 1
-            elif s in (")", "]", "}"):
-                depth -= 1
-            elif depth == 0 and s == "lambda":
-                lambdas += 1
-            elif depth == 0 and s == ":":
-                if lambdas:
-                    lambdas -= 1
-                else:
-                    header, rest = line[: k + 1], line[k + 1 :]
-                    break
-    stmts: list[list[_Tok]] = []
-    cur: list[_Tok] = []
-    depth = 0
-    for t in rest:
-        s = t.string
-        if s in _OPEN:
-            depth += 1
-        elif s in (")", "]", "}"):
-            depth -= 1
-        if depth == 0 and s == ";":
-            if cur:
-                stmts.append(cur)
-            cur = []
-        else:
-            cur.append(t)
-    if cur:
-        stmts.append(cur)
-    return header, stmts
-
-
-def _top_comma(toks: list[_Tok]) -> _Tok | None:
-    depth = 0
-    for t in toks:
-        if t.type != token.OP:
-            continue
-        if t.string in _OPEN:
-            depth += 1
-        elif t.string in (")", "]", "}"):
-            depth -= 1
-        elif depth == 0 and t.string == ",":
-            return t
-    return None
-
-
-_PY2_LONG = re.compile(r"(?<=[0-9a-fA-F])[lL]\b")
-_PY2_OCTAL = re.compile(r"\b0(?=[0-9])")
-
-
-def _py2_operands(text: str, keyword: str, toks: list[_Tok]) -> bool:
-    """Whether the operands of a Python 2 print/exec/raise read as Python.
-
-    ``print >>f, a, b,`` / ``exec code in d`` / ``raise E, msg, tb`` are
-    checked as a tuple of expressions, so garbage is not hidden.
-    """
-    if keyword == "print" and toks and toks[0].string == ">>":
-        toks = toks[1:]
-    if toks and toks[-1].string == ",":
-        toks = toks[:-1]
-    if not toks:
-        return keyword == "print"
-    src = text[toks[0].start : toks[-1].end]
-    if keyword == "exec":
-        src = re.sub(r"\bin\b", ",", src)
-    parts = src.split("`")
-    src = "".join(p + ("(" if k % 2 == 0 else ")") for k, p in enumerate(parts))
-    src = src[:-1].replace("<>", "!=")
-    src = _PY2_OCTAL.sub(" ", _PY2_LONG.sub(" ", src))
-    return _ast_check(f"(\n{src}\n,)") is None
-
-
-def _blank(text: str, start: int, end: int, keep: str = "pass") -> str:
-    """``keep`` followed by ``text[start:end]`` with all but line breaks blanked."""
-    rest = text[start + len(keep) : end]
-    return keep + "".join(c if c in "\r\n" else " " for c in rest)
-
-
-def _py2_fixes(text: str, line: list[_Tok]) -> list[tuple[int, int, str, str]]:
-    """Same-meaning Python 3 spellings for the Python 2 syntax of one line.
-
-    Returns (start, end, replacement, description) patches.
-    """
-    NAME, NUMBER, STRING = token.NAME, token.NUMBER, token.STRING
-    out: list[tuple[int, int, str, str]] = []
-    header, stmts = _statements(line)
-    if header and header[0].string == "except":
-        comma = _top_comma(header[1:-1])
-        if comma is not None:
-            colon = header[-1]
-            out.append((comma.start, colon.start, "", "'except E, name:'"))
-    for st in stmts:
-        first = st[0]
-        kind = None
-        if first.type == NAME and len(st) > 1:
-            if first.string == "print":
-                kind = "'print' statement"
-            elif first.string == "exec":
-                kind = "'exec' statement"
-            elif first.string == "raise" and _top_comma(st[1:]) is not None:
-                kind = "'raise E, msg'"
-        if kind and _py2_operands(text, first.string, st[1:]):
-            end = st[-1].end
-            out.append((first.start, end, _blank(text, first.start, end), kind))
-    covered = [(s, e) for s, e, _r, _w in out]
-    ticks: list[_Tok] = []
-    for k, t in enumerate(line):
-        if any(s <= t.start < e for s, e in covered):
-            continue
-        nxt = line[k + 1] if k + 1 < len(line) else None
-        adjacent = nxt is not None and nxt.start == t.end
-        if t.string == "`":
-            ticks.append(t)
-        elif t.string == "<" and adjacent and nxt.string == ">":
-            out.append((t.start, nxt.end, "!=", "'<>'"))
-        elif t.type == NUMBER and t.string == "0" and adjacent and nxt.type == NUMBER:
-            if nxt.string.isdigit():
-                out.append((t.start, t.end, "1", "an octal literal like 0777"))
-        elif t.type == NUMBER and adjacent and nxt.type == NAME and nxt.string in "lL":
-            out.append((nxt.start, nxt.end, "0", "a long integer like 10L"))
-        elif (
-            t.type == NAME
-            and t.string.lower() in ("ur", "br")
-            and adjacent
-            and nxt.type == STRING
-            and nxt.string[:1] in "'\""
-        ):
-            # "ur'x'" -> "r'x'": the literal still starts at the "u"
-            what = f"a '{t.string}' string prefix"
-            out.append((t.start, t.end, t.string[1:], what))
-    for k in range(0, len(ticks) - 1, 2):
-        a, b = ticks[k], ticks[k + 1]
-        out.append((a.start, a.end, "(", "backquotes"))
-        out.append((b.start, b.end, ")", "backquotes"))
-    return out
-
-
-def _indent_fixes(text: str, lines: list[list[_Tok]]) -> list[tuple[int, int, str]]:
-    """Tab indentation rewritten as the spaces Python 2 saw (tab = 8 columns)."""
-    out: list[tuple[int, int, str]] = []
-    for line in lines:
-        first = line[0]
-        bol = text.rfind("\n", 0, first.start) + 1
-        ws = text[bol : first.start]
-        if "\t" not in ws:
-            continue
-        col = 0
-        for c in ws:
-            if c == "\t":
-                col = (col // 8 + 1) * 8
-            elif c == "\f":
-                col = 0
-            else:
-                col += 1
-        out.append((bol, first.start, " " * col))
-    return out
-
-
-def _mixed_indent(text: str, lines: list[list[_Tok]]) -> bool:
-    """Whether statement indentation mixes tabs and spaces."""
-    kinds = set()
-    for line in lines:
-        start = line[0].start
-        bol = text.rfind("\n", 0, start) + 1
-        kinds.update(c for c in text[bol:start] if c in " \t")
-    return len(kinds) == 2
-
-
-def _python2(
-    original: str, norm: _Patched, first: SyntaxError
-) -> tuple[_Patched, tuple[int, str]]:
-    """Read ``norm.text`` as Python 2: a patched copy and a note, or ParseError."""
-    base = norm.text
-
-    def line_of(off: int) -> int:
-        return _error_at(original, norm.orig(off), "").line
-
-    try:
-        lines = _tokenize(base)
-    except _At as e:
-        raise _error_at(original, norm.orig(e.offset), e.message) from None
-    patches: list[tuple[int, int, str]] = []
-    found: dict[str, list[int]] = {}
-    taken: set[tuple[int, int]] = set()
-    tabs = _indent_fixes(base, lines)
-    for p in tabs:
-        patches.append(p)
-        taken.add((p[0], p[1]))
-    if tabs and _mixed_indent(base, lines):
-        found["tabs in indentation read as 8 columns"] = [line_of(p[1]) for p in tabs]
-    line_starts = [ln[0].start for ln in lines]
-    patched = _Patched(base, patches, norm)
-    err: SyntaxError | None = first if not tabs else _ast_check(patched.text)
-    for _ in range(len(lines) + 2):
-        if err is None:
-            break
-        off = patched.orig_line_col(err.lineno or 1, (err.offset or 1) - 1)
-        k = bisect.bisect_right(line_starts, off) - 1
-        new = []
-        if k >= 0:
-            for s, e, repl, what in _py2_fixes(base, lines[k]):
-                if (s, e) not in taken and not any(
-                    s < te and ts < e for ts, te in taken
-                ):
-                    new.append((s, e, repl))
-                    taken.add((s, e))
-                    found.setdefault(what, []).append(line_of(s))
-        if not new:
-            _raise_syntax(original, patched, err)
-        patches.extend(new)
-        patched = _Patched(base, patches, norm)
-        err = _ast_check(patched.text)
-    if err is not None:
-        _raise_syntax(original, patched, err)
-    parts = []
-    first_line = None
-    for what, where in sorted(found.items(), key=lambda kv: min(kv[1])):
-        where = sorted(set(where))
-        first_line = where[0] if first_line is None else min(first_line, where[0])
-        shown = ", ".join(map(str, where[:5])) + (", ..." if len(where) > 5 else "")
-        parts.append(f"{what} (line{'s' if len(where) > 1 else ''} {shown})")
-    note = "parsed as Python 2 with the tokenizer: " + "; ".join(parts)
-    return patched, (first_line or 1, note)
 
 
 # --- libcst ------------------------------------------------------------------------
@@ -837,7 +249,7 @@ class _Align:
 
 class _Builder:
     def __init__(
-        self, original: str, patched: _Patched, spans: Any, align: _Align | None
+        self, original: str, patched: Patched, spans: Any, align: _Align | None
     ):
         self.text = original
         self.patched = patched
@@ -945,13 +357,13 @@ class _Builder:
     def string(self, e: Any) -> Str | None:
         start, end = self.syn(e)
         raw = self.text[start:end]
-        prefix, q, _ = _split_literal(raw)
+        prefix, q, _ = split_literal(raw)
         if "b" in prefix or "B" in prefix:
             return None
         try:
-            value = _decode(raw)
+            value = decode(raw)
         except ValueError as err:
-            raise _error_at(self.text, start, f"invalid escape in string: {err}")
+            raise error_at(self.text, start, f"invalid escape in string: {err}")
         return Str(start, end, value=value, quote=prefix + q)
 
     def value(self, e: Any) -> Node:
@@ -1015,7 +427,7 @@ def parse(text: str, path: str = "-") -> Document:
         base = _LONE_CR.sub("\n", base)
     nul = base.find("\0")
     if nul >= 0:
-        raise _error_at(text, nul, "null byte in file")
+        raise error_at(text, nul, "null byte in file")
     # Length-changing normalisations, mapped back by offset: a byte-order
     # mark goes, and mixed line endings (which libcst cannot read) become "\n".
     pre: list[tuple[int, int, str]] = []
@@ -1023,12 +435,12 @@ def parse(text: str, path: str = "-") -> Document:
         pre.append((0, 1, ""))
     if "\r\n" in base and _BARE_LF.search(base):
         pre.extend((m.start(), m.start() + 1, "") for m in _CRLF.finditer(base))
-    norm = _Patched(base, pre)
-    patched = _Patched(norm.text, [], norm)
+    norm = Patched(base, pre)
+    patched = Patched(norm.text, [], norm)
     notes: list[tuple[int, str]] = []
-    err = _ast_check(patched.text)
+    err = ast_check(patched.text)
     if err is not None:
-        patched, note = _python2(text, norm, err)
+        patched, note = python2(text, norm, err)
         notes.append(note)
 
     _load()
@@ -1040,11 +452,11 @@ def parse(text: str, path: str = "-") -> Document:
         detail = str(e.message).split("\n")[0]
         detail = re.sub(r"^parser error: |^tokenizer error: ", "", detail)
         detail = re.sub(r"error at \d+:\d+: ", "", detail)
-        raise _error_at(text, off, f"invalid Python syntax: {detail}") from None
+        raise error_at(text, off, f"invalid Python syntax: {detail}") from None
     except RecursionError:
-        raise _error_at(text, 0, "invalid Python syntax: too deeply nested") from None
+        raise error_at(text, 0, "invalid Python syntax: too deeply nested") from None
     except Exception:  # the native parser can fail in other ways
-        raise _error_at(text, 0, "the Python parser could not read this file") from None
+        raise error_at(text, 0, "the Python parser could not read this file") from None
 
     try:
         spans = _Spans(module)
@@ -1054,7 +466,7 @@ def parse(text: str, path: str = "-") -> Document:
         builder = _Builder(text, patched, spans, align)
         builder.block(module.body, False)
     except RecursionError:
-        raise _error_at(text, 0, "expression too deeply nested to read") from None
+        raise error_at(text, 0, "expression too deeply nested to read") from None
     doc = Document(text, FMT, builder.body, quote, path)
     doc.notes.extend(notes)
     return doc
