@@ -94,6 +94,14 @@ class Migrate:
                 find("ok", "info", f"{target_text} already uses a multipath device")
             return
         if not _SD_LIKE.match(dev):
+            if dev.startswith("/dev/sd") and not names.is_hdlm(dev):
+                # e.g. 'target=/dev/sdb,vdev=xvda': target= eats the rest.
+                find(
+                    "unsupported",
+                    "warning",
+                    f"{target_text} is not a device name xencfg can read; "
+                    "left unchanged",
+                )
             return
         if self.devmap is None:
             find(
@@ -124,7 +132,9 @@ class Migrate:
             find("unsupported", "warning", f"cannot rewrite {spec.target.text}: {err}")
             return
         new_target = spec.prefix + new_path
-        edits.append(doc.replace_string(node, new_value))
+        edits.append(
+            _splice(doc, node, spec, new_path) or doc.replace_string(node, new_value)
+        )
         find(
             "migrate",
             "change",
@@ -167,3 +177,28 @@ class Migrate:
             )
             return
         self._rewrite(doc, node, spec, new_dev, edits, find, via=f" (via {real})")
+
+
+def _splice(doc: Document, node: Str, spec, new_path: str) -> Edit | None:
+    """An edit of the path span alone, inside the string token as written.
+
+    Only when the token reads as its value up to the path's end (no escape
+    or line continuation before it): then every other byte of the string,
+    other fields and later escapes included, stays exactly as it was.
+    Otherwise None, and the caller re-quotes the whole value.
+    """
+    raw = doc.text[node.start : node.end]
+    opening = node.quote
+    closing = opening.lstrip("rRuUbBfF")
+    if len(raw) < len(opening) + len(closing):
+        return None
+    if not (raw.startswith(opening) and raw.endswith(closing)):
+        return None
+    content = raw[len(opening) : len(raw) - len(closing)]
+    end = spec.path.end
+    # Up to the path's end the token must read as its value: no escape (or
+    # line continuation) before it, so offsets in the value are offsets here.
+    if "\\" in content[:end] or content[:end] != node.value[:end]:
+        return None
+    base = node.start + len(opening)
+    return Edit(base + spec.path.start, base + spec.path.end, new_path)
