@@ -492,3 +492,27 @@ def test_fuzzed_corpus():
             assert doc.to_bytes() == data
             outcomes["ok"] += 1
     assert outcomes["ok"] and outcomes["error"]
+
+
+def test_insert_item_and_other_changes_to_disk_are_found():
+    from xencfg.transforms.migrate import Migrate
+
+    text = (
+        "disk = []\n"
+        'disk.insert(0, "phy:/dev/sda,xvda,w")\n'
+        'disk[1] = "phy:/dev/sdb,xvdb,w"\n'
+        'disk.remove("x")\n'
+        "disk *= 2\n"
+    )
+    doc = parse(text)
+    ops = [(s.key, s.op) for s in doc.settings()]
+    assert ops == [
+        ("disk", "="),
+        ("disk", "insert"),
+        ("disk", "item"),
+        ("disk", "call"),
+        ("disk", "augmented"),
+    ]
+    _, findings = Migrate(None).run(doc)
+    kinds = [(f.line, f.kind) for f in findings]
+    assert kinds == [(2, "policy"), (3, "policy"), (4, "computed"), (5, "computed")]

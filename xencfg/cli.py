@@ -253,7 +253,8 @@ def load_map_or_fail(path: str, fmt: str):
     except MapError as e:
         raise Failed(e.format(path)) from None
     for line, msg in dm.warnings:
-        err(f"{path}:{line}: warning: {msg}")
+        where = f"{path}:{line}" if line else path
+        err(f"{where}: warning: {msg}")
     return dm
 
 

@@ -6,6 +6,9 @@ the statements that set a variable become Settings::
     name = 'vm1'                      -> Setting(op="=")
     disk += ['phy:/dev/sdb,xvdb,w']   -> Setting(op="+=")
     disk.append('phy:...')            -> Setting(op="append") (or "extend")
+    disk.insert(0, 'phy:...')         -> Setting(op="insert")
+    disk[1] = 'phy:...'               -> Setting(op="item")
+    disk.remove(x), disk *= 2         -> Setting(op="call"/"augmented"), Opaque
 
 Statements nested in ``if``/``for``/``while``/``try``/``with``/``def`` are
 Settings too, marked ``conditional``.  A value that is a plain literal becomes
@@ -314,30 +317,25 @@ class _Builder:
         if isinstance(st, cst.Assign):
             if len(st.targets) == 1 and isinstance(st.targets[0].target, cst.Name):
                 key, value = st.targets[0].target, st.value
+            elif (
+                len(st.targets) == 1
+                and isinstance(st.targets[0].target, cst.Subscript)
+                and isinstance(st.targets[0].target.value, cst.Name)
+            ):
+                # `disk[1] = '...'`: an item of the list is replaced.
+                key, value, op = st.targets[0].target.value, st.value, "item"
         elif isinstance(st, cst.AnnAssign):
             if st.value is not None and isinstance(st.target, cst.Name):
                 key, value = st.target, st.value
         elif isinstance(st, cst.AugAssign):
-            if isinstance(st.operator, cst.AddAssign) and isinstance(
-                st.target, cst.Name
-            ):
-                key, value, op = st.target, st.value, "+="
+            if isinstance(st.target, cst.Name):
+                key, value = st.target, st.value
+                if not isinstance(st.operator, cst.AddAssign):
+                    op, value = "augmented", st
+                else:
+                    op = "+="
         elif isinstance(st, cst.Expr):
-            call = st.value
-            if (
-                isinstance(call, cst.Call)
-                and isinstance(call.func, cst.Attribute)
-                and isinstance(call.func.value, cst.Name)
-                and call.func.attr.value in ("append", "extend")
-                and len(call.args) == 1
-                and not call.args[0].star
-                and call.args[0].keyword is None
-            ):
-                key, value, op = (
-                    call.func.value,
-                    call.args[0].value,
-                    call.func.attr.value,
-                )
+            key, value, op = self.method_call(st.value)
         if key is None:
             return
         start, end = self.syn(st)
@@ -352,6 +350,25 @@ class _Builder:
                 conditional=cond,
             )
         )
+
+    def method_call(self, call: Any) -> tuple[Any, Any, str]:
+        """``NAME.append(x)``, ``.extend(x)``, ``.insert(i, x)``: the value they
+        add.  Any other method call on a name changes it in ways only running
+        the file tells: the whole call is its (opaque) value."""
+        cst = _cst
+        if not (
+            isinstance(call, cst.Call)
+            and isinstance(call.func, cst.Attribute)
+            and isinstance(call.func.value, cst.Name)
+        ):
+            return None, None, "="
+        name, method = call.func.value, call.func.attr.value
+        plain = all(not a.star and a.keyword is None for a in call.args)
+        if plain and method in ("append", "extend") and len(call.args) == 1:
+            return name, call.args[0].value, method
+        if plain and method == "insert" and len(call.args) == 2:
+            return name, call.args[1].value, method
+        return name, call, "call"
 
     # -- values ----------------------------------------------------------------
     def string(self, e: Any) -> Str | None:
