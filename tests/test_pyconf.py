@@ -504,7 +504,7 @@ def test_insert_item_and_other_changes_to_disk_are_found():
         'disk.remove("x")\n'
         "disk *= 2\n"
     )
-    doc = parse(text)
+    doc = pyconf.parse(text)
     ops = [(s.key, s.op) for s in doc.settings()]
     assert ops == [
         ("disk", "="),

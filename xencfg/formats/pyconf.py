@@ -330,14 +330,19 @@ class _Builder:
         elif isinstance(st, cst.AugAssign):
             if isinstance(st.target, cst.Name):
                 key, value = st.target, st.value
-                if not isinstance(st.operator, cst.AddAssign):
-                    op, value = "augmented", st
-                else:
-                    op = "+="
+                op = "+=" if isinstance(st.operator, cst.AddAssign) else "augmented"
         elif isinstance(st, cst.Expr):
             key, value, op = self.method_call(st.value)
         if key is None:
             return
+        node = self.value(value)
+        if op == "call":
+            # The value is the method and its arguments, after the name.
+            node.start = self.syn(value.func.attr)[0]
+            node.reason = f"changed by .{value.func.attr.value}(...)"
+        elif op == "augmented":
+            node = self.opaque(value)
+            node.reason = "an augmented assignment"
         start, end = self.syn(st)
         self.body.append(
             Setting(
@@ -345,7 +350,7 @@ class _Builder:
                 end,
                 key=key.value,
                 op=op,
-                value=self.value(value),
+                value=node,
                 key_start=self.syn(key)[0],
                 conditional=cond,
             )
