@@ -110,6 +110,13 @@ def test_a_scsi_disk_under_a_second_device_is_located(case, pick, where):
     # insert somewhere after the header (before or after the owner's row)
     header = next(i for i, l in enumerate(lines) if l.startswith("HDevName"))
     at = [header + 1, len(lines) - 1, len(lines), (header + len(lines)) // 2][where]
+    # A device row placed above continuation rows would adopt them: move past.
+    while (
+        at < len(lines)
+        and lines[at].split()
+        and not lines[at].split()[0].startswith(("/dev/sddlm", "KAPL", "#"))
+    ):
+        at += 1
     lines.insert(at, row)
     if at <= owner:
         owner += 1

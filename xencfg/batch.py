@@ -1,8 +1,22 @@
 """Running the one-way path over many files: walk, parse, transform, write.
 
-A worker runs the whole path for one file and returns a picklable
-FileResult; it never raises and never prints.  Only the parent prints, so
-output of parallel runs never interleaves.
+A worker runs the whole path for one file -- read, parse, transform, and
+deliver (the patch text for ``diff``, the atomic write for ``apply``) -- and
+returns a small picklable FileResult; it never raises and never prints.  Only
+the parent prints, so output of parallel runs never interleaves.
+
+Speed: a worker starts once (the parser tables are built in the parent before
+the pool forks, libcst is imported once per worker at most), takes jobs in
+chunks, and the options (with the device map and the cache's digests) reach
+it once, when it starts, not with every job.
+
+No pre-filter skips parsing on a first run.  A file without any ``disk`` or
+``uname`` text has no disks, but it may still be malformed, and a malformed
+file must be reported; only a parse can tell.  So every file is parsed, and
+only the transform is skipped when the (ASCII) text cannot hold a disk (see
+``_may_have_disks``).  Re-runs are made fast by the cache instead: a file
+whose exact bytes were seen unchanged and without findings is not parsed
+again (:mod:`xencfg.cache`).
 """
 
 from __future__ import annotations
@@ -16,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
 
+from .cache import digest
 from .document import ParseError
 from .formats.detect import parse_bytes
 from .maps import DeviceMap
@@ -24,27 +39,44 @@ from .transforms.migrate import Migrate
 
 DEFAULT_INCLUDE = ("*.cfg", "*.sxp", "xend-config.sxp")
 SKIP_DIRS = {".git", ".hg", ".svn", "CVS", ".bzr", "_darcs", "__pycache__"}
+TMP_PREFIX, TMP_SUFFIX = ".xencfg-", ".tmp"
 
 
 @dataclass
 class Job:
     path: str  # as the user should see it
     real: str  # the file to read and write (symlinks resolved)
+    # --out-dir: where the converted content goes (relative to DIR), and the
+    # symbolic links to reproduce there as (relative path, link text).
+    outs: list[str] = field(default_factory=list)
+    links: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass
 class FileResult:
     path: str
     real: str
-    old: bytes | None = None
+    old: bytes | None = None  # dropped once delivered by a worker
     new: bytes | None = None  # None when nothing changes
     findings: list[Finding] = field(default_factory=list)
     error: str | None = None  # "PATH:LINE:COL: error: ..." for bad input
     crash: str | None = None  # an internal error, with its traceback
+    changed: bool = False
+    digest: str | None = None  # sha256 of the bytes read
+    cached: bool = False  # skipped: these bytes were seen unchanged before
+    patch: str = ""  # diff: the file's part of the patch
+    written: bool = False  # apply: the file (or its out-dir copy) was written
 
     @property
-    def changed(self) -> bool:
-        return self.new is not None
+    def cacheable(self) -> bool:
+        """Unchanged, no finding at all, no error: may go into the cache."""
+        return (
+            self.digest is not None
+            and not self.changed
+            and not self.findings
+            and self.error is None
+            and self.crash is None
+        )
 
 
 # -- walking ----------------------------------------------------------------
@@ -52,35 +84,59 @@ def collect(
     paths: Iterable[str],
     include: Iterable[str] = (),
     exclude: Iterable[str] = (),
+    skip: Iterable[str] = (),
 ) -> tuple[list[Job], list[str]]:
     """Files to process, each real file once, and errors for missing paths.
 
     Files named on the command line are always taken; files found by walking
     a directory must match an include glob and no exclude glob.  Hidden and
-    VCS folders are skipped.
+    VCS folders are skipped, and so are the folders in ``skip`` (real paths:
+    an --out-dir inside the tree).  A file reached twice (a symlink in
+    ``auto/`` to ``../web01.cfg``) is one job, shown under its own name
+    rather than the link's when both are walked.
     """
     include = tuple(include) or DEFAULT_INCLUDE
     exclude = tuple(exclude)
-    jobs: list[Job] = []
+    skip_real = {os.path.realpath(s) for s in skip}
     errors: list[str] = []
-    seen: set[str] = set()
+    # (shown path, real path, out-dir relative path, link text or None,
+    # whether the shown path is a symlink)
+    entries: list[tuple[str, str, str, str | None, bool]] = []
+    stdin = False
 
-    def add(shown: str) -> None:
-        real = os.path.realpath(shown)
-        if real in seen:
-            return
-        seen.add(real)
-        jobs.append(Job(shown, real))
+    def entry(shown: str, rel: str, root: str | None, real_root: str = "") -> None:
+        # realpath() costs a system call per path component: walked files
+        # that are not links are found under their folder's real path.
+        is_link = os.path.islink(shown)
+        if root is not None and not is_link:
+            real = os.path.join(real_root, rel)
+        else:
+            real = os.path.realpath(shown)
+        link = None
+        if root is not None and is_link:
+            text = os.readlink(shown)
+            inside = os.path.normpath(os.path.join(os.path.dirname(rel), text))
+            if not os.path.isabs(text) and not inside.startswith(".."):
+                link = text
+        entries.append((shown, real, rel.replace(os.sep, "/"), link, is_link))
 
     for arg in paths:
         if arg == "-":
-            jobs.append(Job("-", "-"))
+            stdin = True
             continue
         p = Path(arg)
         if p.is_dir():
+            real_root = os.path.realpath(arg)
             for root, dirs, files in os.walk(arg, followlinks=False):
                 dirs[:] = sorted(
-                    d for d in dirs if not d.startswith(".") and d not in SKIP_DIRS
+                    d
+                    for d in dirs
+                    if not d.startswith(".")
+                    and d not in SKIP_DIRS
+                    and not (
+                        skip_real
+                        and os.path.realpath(os.path.join(root, d)) in skip_real
+                    )
                 )
                 for name in sorted(files):
                     if name.startswith("."):
@@ -90,11 +146,42 @@ def collect(
                     if not _matches(name, rel, include) or _matches(name, rel, exclude):
                         continue
                     if os.path.isfile(full):
-                        add(full)
+                        entry(full, rel, arg, real_root)
         elif p.is_file():
-            add(arg)
+            entry(arg, os.path.basename(arg), None)
         else:
             errors.append(f"{arg}: error: no such file or directory")
+
+    # One job per real file: shown under a name that is not a symlink if the
+    # walk has one, else under the first name it was reached by.
+    by_real: dict[str, Job] = {}
+    order: list[str] = []
+    reps: dict[str, int] = {}
+    for i, (shown, real, _rel, _link, is_link) in enumerate(entries):
+        if real not in reps or (entries[reps[real]][4] and not is_link):
+            if real not in reps:
+                order.append(real)
+            reps[real] = i
+    contents = {entries[i][2] for i in reps.values()}
+    for real in order:
+        shown = entries[reps[real]][0]
+        by_real[real] = Job(shown, real)
+    for i, (shown, real, rel, link, _) in enumerate(entries):
+        job = by_real[real]
+        target = (
+            os.path.normpath(os.path.join(os.path.dirname(rel), link)).replace(
+                os.sep, "/"
+            )
+            if link is not None
+            else None
+        )
+        if i == reps[real] or link is None or target not in contents:
+            job.outs.append(rel)
+        else:
+            job.links.append((rel, link))
+    jobs = [by_real[r] for r in order]
+    if stdin:
+        jobs.insert(0, Job("-", "-"))
     return jobs, errors
 
 
@@ -108,6 +195,22 @@ class Options:
     devmap: DeviceMap | None = None
     fmt: str = "auto"
     resolve_links: bool = False
+    # what a worker delivers: "" (nothing: a library call), "check", "diff",
+    # "apply"; for diff the folder patch paths are relative to, for apply a
+    # backup suffix or an --out-dir.
+    command: str = ""
+    patch_root: str = "."
+    backup: str | None = None
+    out_dir: str | None = None
+    cache: frozenset[str] = frozenset()
+
+
+def _may_have_disks(text: str) -> bool:
+    """False only when no disk can be in ``text``: disks are found under a
+    ``disk`` setting (xl, xm) or a ``uname`` (S-expressions), so ASCII text
+    without either word has none.  Non-ASCII text always counts as maybe:
+    Python reads full-width letters in names as ASCII ones."""
+    return not text.isascii() or "disk" in text or "uname" in text
 
 
 def process(job: Job, opts: Options, data: bytes | None = None) -> FileResult:
@@ -115,47 +218,158 @@ def process(job: Job, opts: Options, data: bytes | None = None) -> FileResult:
     res = FileResult(job.path, job.real)
     try:
         if data is None:
-            with open(job.real, "rb") as fh:
-                data = fh.read()
+            try:
+                with open(job.real, "rb") as fh:
+                    data = fh.read()
+            except OSError as err:  # only the file's own errors are "bad input"
+                res.error = f"{job.path}: error: {err.strerror or err}"
+                return res
         res.old = data
+        if job.real != "-":
+            res.digest = digest(data)
+            if res.digest in opts.cache:
+                res.cached = True
+                return res
         try:
             doc = parse_bytes(data, job.path, opts.fmt)
         except ParseError as err:
             res.error = err.format(job.path)
             return res
-        edits, res.findings = Migrate(opts.devmap, opts.resolve_links).run(doc)
-        if edits:
-            new = doc.apply(edits)
-            if new != data:
-                res.new = new
-    except OSError as err:
-        res.error = f"{job.path}: error: {err.strerror or err}"
+        if _may_have_disks(doc.text):
+            edits, res.findings = Migrate(opts.devmap, opts.resolve_links).run(doc)
+            if edits:
+                new = doc.apply(edits)
+                if new != data:
+                    res.new = new
+                    res.changed = True
     except Exception:  # an internal error: reported, never raised
         res.crash = traceback.format_exc()
     return res
 
 
-def _process_star(args) -> FileResult:
-    return process(*args)
+def work(job: Job, opts: Options) -> FileResult:
+    """process() and deliver: what a worker does with one job.  Never raises.
+
+    The bytes are dropped from the result once delivered, so little travels
+    back to the parent (standard input keeps them: the parent writes it).
+    """
+    res = process(job, opts)
+    if res.error or res.crash or job.real == "-":
+        return res
+    try:
+        deliver(job, res, opts)
+    except OSError as err:
+        res.error = f"{job.path}: error: cannot write: {err.strerror or err}" + (
+            f": {err.filename}" if err.filename else ""
+        )
+    except Exception:
+        res.crash = traceback.format_exc()
+    res.old = res.new = None
+    return res
+
+
+def deliver(job: Job, res: FileResult, opts: Options) -> None:
+    if opts.command == "diff" and res.changed:
+        from .diffs import unified
+
+        res.patch = unified(res.old, res.new, patch_path(job.path, opts.patch_root))
+    elif opts.command == "apply" and opts.out_dir is not None:
+        _write_out(job, res, opts.out_dir)
+        res.written = True
+    elif opts.command == "apply" and res.changed:
+        write_atomic(job.real, res.new, opts.backup)
+        res.written = True
+
+
+def patch_path(path: str, root: str) -> str:
+    """``path`` as a patch names it: relative to ``root`` with '/' separators;
+    a file outside ``root`` by its absolute path without the leading '/'
+    (apply such a patch with ``patch -p1 -d /``)."""
+    full = os.path.abspath(path)
+    rel = os.path.relpath(full, os.path.abspath(root))
+    if rel == ".." or rel.startswith(".." + os.sep):
+        rel = full.lstrip(os.sep)
+    return rel.replace(os.sep, "/")
+
+
+def _write_out(job: Job, res: FileResult, out_dir: str) -> None:
+    """Write the converted (or unchanged) content to each out-dir path of the
+    job, and its symbolic links; never into a source file."""
+    data = res.new if res.changed else res.old
+    st = os.stat(job.real)
+    for rel in job.outs:
+        dest = os.path.join(out_dir, rel)
+        os.makedirs(os.path.dirname(dest) or ".", exist_ok=True)
+        if os.path.exists(dest) and os.path.samefile(dest, job.real):
+            raise OSError(0, "refusing to write into the source", dest)
+        # No fsync for copies: a killed run still leaves each one old or new
+        # (the rename is atomic); only a power cut could, and the source is
+        # untouched anyway.
+        _replace(os.path.realpath(dest), data, st, durable=False)
+    for rel, text in job.links:
+        dest = os.path.join(out_dir, rel)
+        folder = os.path.dirname(dest) or "."
+        os.makedirs(folder, exist_ok=True)
+        if os.path.islink(dest) and os.readlink(dest) == text:
+            continue
+        tmp = os.path.join(folder, f"{TMP_PREFIX}{os.getpid()}-link{TMP_SUFFIX}")
+        try:
+            os.symlink(text, tmp)
+            os.replace(tmp, dest)
+        except BaseException:
+            if os.path.lexists(tmp):
+                os.unlink(tmp)
+            raise
+
+
+# -- many files -------------------------------------------------------------
+_OPTS: Options | None = None
+
+
+def _init(opts: Options) -> None:
+    global _OPTS
+    _OPTS = opts
+
+
+def _work_chunk(jobs: list[Job]) -> list[FileResult]:
+    return [work(job, _OPTS) for job in jobs]
+
+
+def _warm_up() -> None:
+    """Build the parser tables once, in the parent, before workers fork."""
+    try:
+        from .formats import xl
+
+        xl._parser()
+    except Exception:
+        pass
 
 
 def run(jobs: list[Job], opts: Options, workers: int = 1) -> Iterator[FileResult]:
-    """Results in job order; in parallel when ``workers`` > 1."""
-    if workers <= 1 or len(jobs) < 2:
+    """work() on every job; results in job order; in parallel when
+    ``workers`` > 1 and there are enough files to pay for the processes."""
+    if workers <= 1 or len(jobs) < 16:
         for job in jobs:
-            yield process(job, opts)
+            yield work(job, opts)
         return
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        chunk = max(1, min(64, len(jobs) // (workers * 4)))
-        yield from pool.map(_process_star, ((j, opts) for j in jobs), chunksize=chunk)
+    _warm_up()
+    size = max(1, min(128, len(jobs) // (workers * 8)))
+    chunks = [jobs[i : i + size] for i in range(0, len(jobs), size)]
+    with ProcessPoolExecutor(
+        max_workers=workers, initializer=_init, initargs=(opts,)
+    ) as pool:
+        for results in pool.map(_work_chunk, chunks):
+            yield from results
 
 
 # -- writing ----------------------------------------------------------------
 def write_atomic(path: str, data: bytes, backup: str | None = None) -> None:
     """Replace ``path`` with ``data``: temp file in the same folder, fsync,
     rename.  Mode, owner and group are kept; a killed run leaves the old or
-    the new file, never half of one.  A symlink stays a symlink: its target
-    is rewritten.  ``backup`` keeps the original as PATH+SUFFIX."""
+    the new file, never half of one (a SIGKILL between creating and renaming
+    the temp file may leave a ``.xencfg-*.tmp`` behind; a normal run never
+    does).  A symlink stays a symlink: its target is rewritten.  ``backup``
+    keeps the original as PATH+SUFFIX (written before the file is replaced)."""
     real = os.path.realpath(path)
     st = os.stat(real)
     if backup:
@@ -164,14 +378,15 @@ def write_atomic(path: str, data: bytes, backup: str | None = None) -> None:
     _replace(real, data, st)
 
 
-def _replace(dest: str, data: bytes, st: os.stat_result) -> None:
+def _replace(dest: str, data: bytes, st: os.stat_result, durable: bool = True) -> None:
     folder = os.path.dirname(dest) or "."
-    fd, tmp = tempfile.mkstemp(prefix=".xencfg-", suffix=".tmp", dir=folder)
+    fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, suffix=TMP_SUFFIX, dir=folder)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+            if durable:
+                fh.flush()
+                os.fsync(fh.fileno())
         os.chmod(tmp, st.st_mode & 0o7777)
         try:
             os.chown(tmp, st.st_uid, st.st_gid)
@@ -184,7 +399,8 @@ def _replace(dest: str, data: bytes, st: os.stat_result) -> None:
         except FileNotFoundError:
             pass
         raise
-    _fsync_dir(folder)
+    if durable:
+        _fsync_dir(folder)
 
 
 def _fsync_dir(folder: str) -> None:

@@ -1,13 +1,25 @@
-"""Load the Lark grammars from the project's grammars/ folder, once."""
+"""Load the Lark grammars, once.
+
+In a checkout (and an editable install) they are read from the project's
+``grammars/`` folder; an installed copy (pre-commit's environment) carries
+them as ``xencfg/grammars/``.
+"""
 
 from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
 
-GRAMMARS = Path(__file__).resolve().parent.parent / "grammars"
+_HERE = Path(__file__).resolve().parent
+PLACES = (_HERE.parent / "grammars", _HERE / "grammars")
 
 
 @lru_cache(maxsize=None)
 def grammar_text(name: str) -> str:
-    return (GRAMMARS / name).read_text(encoding="utf-8")
+    for folder in PLACES:
+        path = folder / name
+        if path.is_file():
+            return path.read_text(encoding="utf-8")
+    raise FileNotFoundError(
+        f"grammar {name} not found in {', '.join(map(str, PLACES))}"
+    )
