@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import sys
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from . import names as _names
 
@@ -85,6 +86,11 @@ class DeviceMap:
                     out[p.device] = dev.name
         return out
 
+    @cached_property
+    def _pairs(self) -> dict[str, str]:
+        # Built once, on the first lookup: parsers finish a map before use.
+        return self.as_dict()
+
     def _excluded_dict(self) -> dict[str, MultipathDevice]:
         out: dict[str, MultipathDevice] = {}
         for dev in self.excluded:
@@ -110,7 +116,7 @@ class DeviceMap:
             return None, f"{dev} is not a SCSI disk (/dev/sdX)"
         if not _names.valid_partition(part):
             return None, f"{dev}: partition {part} is out of range (1-15)"
-        target = self.as_dict().get(base)
+        target = self._pairs.get(base)
         if target is None:
             excl = self._excluded_dict().get(base)
             if excl is not None:
