@@ -84,6 +84,7 @@ def test_policy_mode_without_map(tree, capsys):
         "good.cfg:2:33: error: phy:/dev/sdg uses the SCSI device /dev/sdg directly; "
         "a domU must use its multipath device (domain good)",
     ]
+    assert "1 file uses /dev/sd* devices directly, 1 file passed the policy." in err
     assert cli(capsys, "check", "done.cfg")[0] == 0
 
 

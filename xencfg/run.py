@@ -136,7 +136,13 @@ def migrate_command(args, devmap) -> int:
         )
     if not quiet:
         _err(
-            _summary(args.command, changed, unchanged, failed + crashed + len(missing))
+            _summary(
+                args.command,
+                changed,
+                unchanged,
+                failed + crashed + len(missing),
+                policy=devmap is None,
+            )
         )
     if crashed:
         return INTERNAL
@@ -185,12 +191,16 @@ def _files(n: int) -> str:
     return f"{n} file{'' if n == 1 else 's'}"
 
 
-def _summary(command: str, changed: int, unchanged: int, failed: int) -> str:
-    if command == "apply":
-        parts = [f"{_files(changed)} migrated"]
+def _summary(
+    command: str, changed: int, unchanged: int, failed: int, policy: bool = False
+) -> str:
+    if policy:
+        n = _files(changed)
+        parts = [f"{n} {'uses' if changed == 1 else 'use'} /dev/sd* devices directly"]
+        parts.append(f"{_files(unchanged)} passed the policy")
     else:
-        parts = [f"{_files(changed)} would be migrated"]
-    parts.append(f"{_files(unchanged)} left unchanged")
+        verb = "migrated" if command == "apply" else "would be migrated"
+        parts = [f"{_files(changed)} {verb}", f"{_files(unchanged)} left unchanged"]
     if failed:
         parts.append(f"{_files(failed)} failed")
     return ", ".join(parts) + "."
