@@ -195,7 +195,9 @@ class Document:
                 stack.extend((k, here) for k in reversed(kids))
 
     def settings(self, key: str | None = None) -> Iterator[Setting]:
-        for node, _ in self.walk():
+        # Settings are top-level: every format puts them in ``body`` (xm
+        # settings nested in an ``if`` too, marked conditional).
+        for node in self.body:
             if isinstance(node, Setting) and (key is None or node.key == key):
                 yield node
 

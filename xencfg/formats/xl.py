@@ -176,6 +176,7 @@ _WORDS = {
     "COMMA": "','",
     "SEMI": "';'",
     "NL": "end of line",
+    "SIMPLE_LINE": "a setting name",
     "$END": "end of file",
 }
 
