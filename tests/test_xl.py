@@ -695,3 +695,11 @@ def test_fuzz_corpus_mutations(chunk):
             pytest.fail(f"{type(e).__name__}: {e}; {where}")
         else:
             assert doc.to_bytes() == data, f"round trip differs; {where}"
+
+
+def test_error_names_the_setting_not_its_whole_line():
+    with pytest.raises(ParseError) as e:
+        xl.parse('disk = [ "a"\nname = "x"\n')
+    assert (e.value.line, e.value.col) == (2, 1)
+    assert e.value.message.startswith("unexpected setting 'name';")
+    assert "\n" not in e.value.message

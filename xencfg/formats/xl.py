@@ -216,6 +216,9 @@ def _located(text: str, err: UnexpectedInput) -> ParseError:
             line, col = _position(text, len(text))
         elif tok.type == "NL":
             what = "end of line"
+        elif tok.type == "SIMPLE_LINE":
+            # A whole `key = value` line: name just the key.
+            what = f"setting {_HEAD.match(tok.value).group(1)!r}"
         else:
             what = repr(tok.value)
         return ParseError(
