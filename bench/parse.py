@@ -34,6 +34,8 @@ sys.path.insert(0, str(ROOT))
 
 from xencfg.document import ParseError, decode  # noqa: E402
 
+import parse_sxp  # noqa: E402  (bench/ is on sys.path when run as a script)
+
 CORPUS = ROOT.parent / "shared" / "corpus"
 
 # (format, module, corpus folder)
@@ -146,83 +148,12 @@ def _xl_domain(rnd: random.Random, n: int) -> str:
     return "".join(out)
 
 
-def _sxp_domain(rnd: random.Random, domid: int) -> str:
-    """One ``(domain ...)`` record of an ``xm list --long`` dump."""
-    name = f"guest{domid:05d}.example.com"
-    mem = rnd.choice([256, 512, 1024, 2048, 4096])
-    vbds = "".join(f"""    (device
-        (vbd
-            (protocol x86_64-abi)
-            (uuid {_uuid(rnd)})
-            (bootable {1 if i == 0 else 0})
-            (dev xvd{"abc"[i]}:disk)
-            (uname phy:/dev/vg0/{name}-disk{i})
-            (mode w)
-            (backend 0)
-            (VDI )
-        )
-    )
-""" for i in range(rnd.randint(1, 3)))
-    vifs = "".join(f"""    (device
-        (vif
-            (bridge xenbr{i})
-            (mac {_mac(rnd)})
-            (script /etc/xen/scripts/vif-bridge)
-            (uuid {_uuid(rnd)})
-            (backend 0)
-        )
-    )
-""" for i in range(rnd.randint(1, 2)))
-    return f"""(domain
-    (domid {domid})
-    (cpu_weight 256)
-    (cpu_cap 0)
-    (bootloader /usr/bin/pygrub)
-    (on_crash restart)
-    (uuid {_uuid(rnd)})
-    (bootloader_args )
-    (vcpus {rnd.randint(1, 8)})
-    (description "{rnd.choice(["web", "db", "mail"])} server, \\"prod\\"")
-    (name {name})
-    (cpus (() ()))
-    (on_reboot restart)
-    (on_poweroff destroy)
-    (maxmem {mem})
-    (memory {mem})
-    (shadow_memory 0)
-    (features )
-    (on_xend_start ignore)
-    (on_xend_stop ignore)
-    (start_time {rnd.uniform(1.3e9, 1.4e9):.2f})
-    (cpu_time {rnd.uniform(0, 1e5):.9f})
-    (online_vcpus 1)
-    (image
-        (linux
-            (kernel /boot/vmlinuz-{rnd.choice(["2.6.32", "3.2.0", "4.9.0"])})
-            (args 'root=/dev/xvda1 ro console=hvc0')
-            (videoram 4)
-            (pci ())
-            (notes
-                (HV_START_LOW 18446603336221196288)
-                (FEATURES '!writable_page_tables|pae_pgdir_above_4gb')
-                (GUEST_OS linux)
-                (PAE_MODE yes)
-            )
-        )
-    )
-    (status 2)
-    (state -b----)
-    (store_mfn {rnd.randint(1, 1 << 24)})
-    (console_mfn {rnd.randint(1, 1 << 24)})
-{vifs}{vbds}    (device (console (location 3) (protocol vt100)))
-)
-"""
-
-
 def generate(kind: str, size: int, seed: int = 1) -> str:
     """About ``size`` characters of xl config or S-expression dump."""
+    if kind == "sxp":
+        return parse_sxp.generate(size, seed)
     rnd = random.Random(seed)
-    make = _xl_domain if kind == "xl" else _sxp_domain
+    make = _xl_domain
     parts: list[str] = []
     total = 0
     n = 1
