@@ -376,6 +376,7 @@ def test_check_dump_says_per_vbd_with_domain(capsys):
     assert [(r["kind"], r["domain"]) for r in recs] == [
         ("migrate", "web01"),
         ("unmapped", "web01"),
+        ("ok", "web01"),
         ("ok", "db01"),
         ("migrate", "db01"),
         ("migrate", "db01"),

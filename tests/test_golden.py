@@ -196,6 +196,7 @@ def test_check_json_records(work, capsys):
     assert recs == [
         (20, 20, "migrate", "phy:/dev/sda", "phy:/dev/sddlmaa", "web01"),
         (29, 20, "unmapped", None, None, "web01"),
+        (37, 20, "ok", None, None, "web01"),
         (49, 20, "ok", None, None, "db01"),
         (56, 20, "migrate", "phy:/dev/sdf2", "phy:/dev/sddlmab2", "db01"),
         (61, 37, "migrate", "phy:sde", "phy:sddlmaa", "db01"),

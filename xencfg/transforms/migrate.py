@@ -82,6 +82,8 @@ class Migrate:
                     f"{spec.target.text} is not a phy: block device target; "
                     "left unchanged",
                 )
+            else:
+                self._nothing_to_do(site, spec.target.text, find)
             return
         target_text = spec.target.text
         if _SYMBOLIC.match(dev):
@@ -102,6 +104,8 @@ class Migrate:
                     f"{target_text} is not a device name xencfg can read; "
                     "left unchanged",
                 )
+            else:
+                self._nothing_to_do(site, target_text, find)
             return
         if self.devmap is None:
             find(
@@ -121,6 +125,11 @@ class Migrate:
             )
             return
         self._rewrite(doc, node, spec, new_dev, edits, find)
+
+    def _nothing_to_do(self, site: DiskSite, target_text: str, find) -> None:
+        # Step 2 of the procedure on an `xm list -l` dump: every vbd gets a word.
+        if site.form == "uname" and self.devmap is not None and target_text:
+            find("ok", "info", f"{target_text} is not a SCSI disk; nothing to migrate")
 
     def _rewrite(self, doc, node, spec, new_dev, edits, find, via=""):
         old_path = spec.path.text
