@@ -186,6 +186,7 @@ def test_report_json(tree, capsys, command):
             "kind": "unmapped",
         },
     ]
+    assert [r["column"] for r in findings] == [10, 33]
     assert report["summary"] == {"changed": 1, "unchanged": 0, "failed": 0}
     if command == "diff":
         (diff,) = [r["diff"] for r in report["findings"] if "diff" in r]

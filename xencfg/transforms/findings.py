@@ -41,4 +41,6 @@ class Finding:
         return f"{where}: {label}: {self.message}{dom}"
 
     def record(self) -> dict:
-        return asdict(self)
+        rec = asdict(self)
+        rec["column"] = self.col  # the name the --report json format promises
+        return rec
