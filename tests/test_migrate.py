@@ -194,6 +194,16 @@ def test_policy_mode_without_map():
     )
 
 
+def test_policy_also_catches_sd_devices_behind_tap_and_file():
+    text = "disk = [ 'tap:aio:/dev/sdb,xvda,w', 'file:/dev/sdc1,xvdb,w' ]\n"
+    _, findings = run(text, devmap=None)
+    assert [(f.col, f.kind) for f in findings] == [(10, "policy"), (37, "policy")]
+    # With a map they cannot be rewritten safely: a warning, no change.
+    new, findings = run(text)
+    assert new == text
+    assert [f.kind for f in findings] == ["unsupported", "unsupported"]
+
+
 def test_finding_text_and_record():
     _, findings = run("disk = [ 'phy:/dev/sda,sda,w' ]\n")
     f = findings[0]

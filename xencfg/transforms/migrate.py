@@ -75,7 +75,16 @@ class Migrate:
             return
         dev = block_device(spec)
         if dev is None:
-            if "/dev/sd" in spec.path.text and not names.is_hdlm(spec.path.text):
+            path = spec.path.text
+            if self.devmap is None and _SD_LIKE.match(path):
+                # tap:aio:/dev/sda reaches the SCSI device just as phy: does.
+                find(
+                    "policy",
+                    "error",
+                    f"{spec.target.text} uses the SCSI device {path} directly; "
+                    "a domU must use its multipath device",
+                )
+            elif "/dev/sd" in path and not names.is_hdlm(path):
                 find(
                     "unsupported",
                     "warning",
