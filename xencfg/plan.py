@@ -14,20 +14,18 @@ when some domains are blocked, or nothing needs doing), 2 on bad input.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import sys
-from dataclasses import dataclass, field
 
 from .document import Document, ParseError, encode
 from .formats.detect import parse_bytes
+from .plan_host import apply_dump, find_links, read_dump
+from .plan_model import BLOCKING, Disk, Domain, Plan
+from .plan_text import render_json, render_text
 from .transforms.disks import sxp_domains, sxp_field
 from .transforms.migrate import Migrate
 
 DEFAULT_AUTO = "/etc/xen/auto"
-PARKED_SUFFIX = ".xencfg-suspended"
-BLOCKING = ("unmapped", "computed", "symbolic", "unsupported", "policy")
 
 
 def add_arguments(p) -> None:
@@ -69,75 +67,6 @@ def add_arguments(p) -> None:
     p.add_argument("--exclude", action="append", default=[], metavar="GLOB")
 
 
-# -- the model ------------------------------------------------------------------
-@dataclass
-class Disk:
-    old: str
-    new: str | None
-    where: str  # PATH:LINE:COL
-
-
-@dataclass
-class Link:
-    path: str  # the autostart entry, absolute
-    target: str  # its readlink text, kept exactly
-    parked: str  # where it waits while suspended
-
-
-@dataclass
-class Domain:
-    name: str | None
-    config: str | None  # absolute path of the file to patch and create
-    shown: str  # as named on the command line (or "xend" for managed)
-    fmt: str = "xl"
-    managed: bool = False
-    running: bool | None = None  # None: the script checks at run time
-    on_xend_start: str | None = None
-    disks: list[Disk] = field(default_factory=list)
-    reasons: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    links: list[Link] = field(default_factory=list)
-    old: bytes | None = None
-    new: bytes | None = None
-    diff: str = ""
-
-    @property
-    def blocked(self) -> bool:
-        return bool(self.reasons)
-
-    @property
-    def todo(self) -> bool:
-        return bool(self.reasons) or any(d.new for d in self.disks)
-
-    @property
-    def label(self) -> str:
-        return self.name or os.path.basename(self.shown)
-
-
-@dataclass
-class Plan:
-    map_path: str
-    map_source: str
-    toolstack: str
-    running_path: str | None
-    auto_dir: str | None
-    domains: list[Domain] = field(default_factory=list)
-    nothing: list[str] = field(default_factory=list)
-
-    @property
-    def ready(self) -> list[Domain]:
-        return [d for d in self.domains if d.todo and not d.blocked]
-
-    @property
-    def blocked(self) -> list[Domain]:
-        return [d for d in self.domains if d.blocked]
-
-
-def sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-# -- building the plan ------------------------------------------------------------
 def build(args, devmap) -> Plan:
     """The plan for ``args``; raises ``cli.Failed``/``cli.Usage`` on bad input."""
     from .batch import collect
@@ -152,7 +81,7 @@ def build(args, devmap) -> Plan:
     plan = Plan(
         args.map, devmap.source, args.toolstack, args.running, auto and _abs(auto)
     )
-    running = _read_dump(args.running, devmap) if args.running else None
+    running = read_dump(args.running, devmap) if args.running else None
 
     jobs, missing = collect(args.paths, args.include, args.exclude)
     if missing:
@@ -191,7 +120,7 @@ def build(args, devmap) -> Plan:
         if doc.fmt == "sxp" and args.toolstack == "xl":
             dom.reasons.append("an S-expression config: xl cannot create it")
         if auto is not None:
-            _find_links(dom, auto)
+            find_links(dom, auto)
         plan.domains.append(dom)
 
     for name, doms in by_name.items():
@@ -200,7 +129,7 @@ def build(args, devmap) -> Plan:
             for d in doms:
                 d.reasons.append(f"several configs define domain {name}: {shown}")
     if running is not None:
-        _apply_dump(plan, running, by_name, args.toolstack)
+        apply_dump(plan, running, by_name, args.toolstack)
     return plan
 
 
@@ -236,341 +165,6 @@ def _take_findings(dom: Domain, findings) -> None:
             dom.reasons.append(f"{where}: {f.message}")
 
 
-def _find_links(dom: Domain, auto: str) -> None:
-    parked_dir = _abs(auto).rstrip("/") + PARKED_SUFFIX
-    for entry in sorted(os.listdir(auto)):
-        full = os.path.join(_abs(auto), entry)
-        try:
-            same = os.path.samefile(full, dom.config)
-        except OSError:
-            continue  # a dangling link: not this domain's
-        if not same:
-            continue
-        if os.path.islink(full):
-            dom.links.append(
-                Link(full, os.readlink(full), os.path.join(parked_dir, entry))
-            )
-        else:
-            dom.reasons.append(
-                f"{full} is the config itself or a hard link to it, not a "
-                "symbolic link: its autostart cannot be suspended apart from "
-                "the config; make it a symbolic link first"
-            )
-
-
-# -- the running domains -----------------------------------------------------------
-@dataclass
-class Running:
-    name: str
-    domid: int | None
-    on_xend_start: str | None
-    disks: list[Disk]
-    reasons: list[str]
-
-
-def _read_dump(path: str, devmap) -> dict[str, Running]:
-    from .cli import Failed, Usage
-
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read()
-    except OSError as e:
-        raise Usage(f"{path}: {e.strerror or e}") from None
-    try:
-        doc = parse_bytes(data, path, "sxp")
-    except ParseError as e:
-        raise Failed(e.format(path)) from None
-    out: dict[str, Running] = {}
-    for name, node in sxp_domains(doc):
-        if name is None:
-            continue
-        domid = sxp_field(node, "domid")
-        try:
-            num = int(domid) if domid is not None else None
-        except ValueError:
-            num = None
-        out[name] = Running(name, num, sxp_field(node, "on_xend_start"), [], [])
-    if not out:
-        raise Failed(f"{path}:1:1: error: no (domain ...) with a (name ...) found")
-    _, findings = Migrate(devmap).run(doc)
-    for f in findings:
-        run = out.get(f.domain or "")
-        if run is None:
-            continue
-        where = f"{f.path}:{f.line}:{f.col}"
-        if f.kind == "migrate":
-            run.disks.append(Disk(f.old, f.new, where))
-        elif f.kind in BLOCKING:
-            run.reasons.append(f"{where}: {f.message}")
-    return out
-
-
-def _is_running(run: Running | None) -> bool:
-    return run is not None and run.domid is not None and run.domid >= 0
-
-
-def _apply_dump(plan: Plan, running, by_name, toolstack: str) -> None:
-    known = {d.name for d in plan.domains if d.name} | set(plan.nothing)
-    for dom in plan.domains:
-        run = running.get(dom.name or "")
-        dom.running = _is_running(run)
-        if not dom.running:
-            continue
-        if run.reasons:
-            dom.reasons.extend(f"running domain: {r}" for r in run.reasons)
-        live = sorted(d.old for d in run.disks)
-        mine = sorted(d.old for d in dom.disks)
-        if live != mine:
-            dom.notes.append(
-                "the running domain's SCSI disks differ from its config "
-                f"(running: {', '.join(live) or 'none'}; config: "
-                f"{', '.join(mine) or 'none'}); the config is what starts again"
-            )
-    for name, run in running.items():
-        if name in known or name == "Domain-0" or run.domid == 0:
-            continue
-        if not run.disks and not run.reasons:
-            plan.nothing.append(name)
-            continue
-        dom = Domain(name, None, plan.running_path or "", "sxp", managed=True)
-        dom.running = _is_running(run)
-        dom.on_xend_start = run.on_xend_start
-        dom.disks = run.disks
-        dom.reasons = list(run.reasons)
-        if toolstack != "xm":
-            dom.reasons.append(
-                "xend-managed (its config is only in xend): needs --toolstack xm"
-            )
-        plan.domains.append(dom)
-
-
-# -- steps, shared by the text and JSON renderers ----------------------------------
-def steps(plan: Plan, dom: Domain) -> list[dict]:
-    ts = plan.toolstack
-    name = dom.name or "?"
-    out: list[dict] = []
-    out.append(
-        {
-            "op": "disks",
-            "text": "disks and their new devices (HDLM step 1, from the map):",
-            "disks": [vars(d) for d in dom.disks],
-        }
-    )
-    out.append(
-        {
-            "op": "verdict",
-            "text": "verdict (HDLM step 2): every SCSI disk is in the map; "
-            "can be migrated",
-            "notes": dom.notes,
-        }
-    )
-    stop = [ts, "shutdown", "-w", name]
-    if dom.running is None:
-        text = f"stop (step 3): if it runs ({ts} list {name}): {' '.join(stop)}"
-    elif dom.running:
-        text = f"stop (step 3): running: {' '.join(stop)}"
-    else:
-        text = "stop (step 3): not running per DUMP: nothing to stop"
-    out.append({"op": "stop", "running": dom.running, "command": stop, "text": text})
-    out.append(_suspend(plan, dom))
-    if dom.managed:
-        out.append(
-            {
-                "op": "patch",
-                "manual": True,
-                "text": "change the disks (steps 4-5, manual checkpoint): "
-                + managed_edit_text(dom),
-            }
-        )
-    else:
-        out.append(
-            {
-                "op": "patch",
-                "manual": False,
-                "path": dom.config,
-                "sha256_old": sha256(dom.old or b""),
-                "sha256_new": sha256(dom.new or b""),
-                "diff": dom.diff,
-                "text": f"patch the config (steps 4-5): {dom.config}",
-            }
-        )
-    out.append(
-        {"op": "checkpoint", "text": "checkpoint (manual): " + multipath_text(dom)}
-    )
-    if dom.managed:
-        start = [ts, "start", name]
-    elif dom.fmt == "sxp":
-        start = [ts, "create", "-F", dom.config]
-    else:
-        start = [ts, "create", dom.config]
-    if dom.running is False:
-        text = (
-            "start (step 7): it was not running: not started "
-            f"(start it later with: {' '.join(start)})"
-        )
-    elif dom.running is None:
-        text = f"start (step 7): if it was running: {' '.join(start)}"
-    else:
-        text = f"start (step 7): {' '.join(start)}"
-    out.append({"op": "start", "running": dom.running, "command": start, "text": text})
-    out.append(_restore(plan, dom))
-    return out
-
-
-def _suspend(plan: Plan, dom: Domain) -> dict:
-    if dom.managed:
-        if dom.on_xend_start in (None, "ignore"):
-            return {
-                "op": "suspend-autostart",
-                "manual": False,
-                "links": [],
-                "text": "suspend autostart: on_xend_start is "
-                f"{dom.on_xend_start or 'unset'}: nothing to suspend",
-            }
-        return {
-            "op": "suspend-autostart",
-            "manual": True,
-            "on_xend_start": dom.on_xend_start,
-            "text": f"suspend autostart (manual checkpoint): recorded "
-            f"(on_xend_start {dom.on_xend_start}); set it to ignore in xend "
-            "(see the disk change below: the same edit of the domain's "
-            "S-expression can carry it)",
-        }
-    links = [vars(link) for link in dom.links]
-    if not links:
-        where = plan.auto_dir or "(no autostart folder)"
-        text = f"suspend autostart: no link in {where}: nothing to suspend"
-    else:
-        text = "suspend autostart: " + "; ".join(
-            f"mv {link.path} {link.parked} (recorded: -> {link.target})"
-            for link in dom.links
-        )
-    return {"op": "suspend-autostart", "manual": False, "links": links, "text": text}
-
-
-def _restore(plan: Plan, dom: Domain) -> dict:
-    if dom.managed:
-        if dom.on_xend_start in (None, "ignore"):
-            return {
-                "op": "restore-autostart",
-                "manual": False,
-                "links": [],
-                "text": "restore autostart: nothing was suspended",
-            }
-        return {
-            "op": "restore-autostart",
-            "manual": True,
-            "on_xend_start": dom.on_xend_start,
-            "text": "restore autostart (manual checkpoint): set "
-            f"(on_xend_start {dom.on_xend_start}) again",
-        }
-    links = [vars(link) for link in dom.links]
-    if not links:
-        text = "restore autostart: nothing was suspended"
-    else:
-        text = "restore autostart: " + "; ".join(
-            f"mv {link.parked} {link.path} (check: -> {link.target})"
-            for link in dom.links
-        )
-    return {"op": "restore-autostart", "manual": False, "links": links, "text": text}
-
-
-def managed_edit_text(dom: Domain) -> str:
-    uname = "; ".join(f"(uname {d.old}) -> (uname {d.new})" for d in dom.disks)
-    return (
-        f"{dom.name} is xend-managed: its config lives in xend, not in a file. "
-        f"Change {uname}: 'xm list -l {dom.name} > {dom.name}.sxp', edit "
-        f"those uname values, then 'xm delete {dom.name}' and "
-        f"'xm new -F {dom.name}.sxp' (or set them through the Xen API)"
-    )
-
-
-def multipath_text(dom: Domain) -> str:
-    news = ", ".join(d.new.rpartition(":")[2] for d in dom.disks)
-    return (
-        f"switch the LU(s) now used as {news} to multi-path on the storage "
-        "side (HDLM step 6), then confirm"
-    )
-
-
-# -- rendering ----------------------------------------------------------------
-def render_text(plan: Plan) -> str:
-    lines = [_headline(plan)]
-    lines.append(
-        f"map: {plan.map_path} ({plan.map_source}); toolstack: {plan.toolstack}; "
-        f"running: {plan.running_path or '(checked at run time)'}; "
-        f"autostart: {plan.auto_dir or '(none)'}"
-    )
-    if plan.blocked:
-        lines.append("")
-        lines.append("Cannot be migrated (no steps):")
-        for dom in plan.blocked:
-            lines.append(f"  {dom.label} ({dom.shown}):")
-            lines.extend(f"    - {r}" for r in dom.reasons)
-    for dom in plan.ready:
-        lines.append("")
-        what = "xend-managed" if dom.managed else dom.config
-        lines.append(f"== {dom.name} ({what}) ==")
-        for no, step in enumerate(steps(plan, dom), 1):
-            lines.append(f"{no:2d}. {step['text']}")
-            if step["op"] == "disks":
-                for d in step["disks"]:
-                    lines.append(f"      {d['where']}: {d['old']} -> {d['new']}")
-            for note in step.get("notes") or ():
-                lines.append(f"      note: {note}")
-            if step.get("diff"):
-                lines.extend("      " + ln for ln in step["diff"].splitlines())
-    if plan.nothing:
-        lines.append("")
-        lines.append("Nothing to do: " + ", ".join(plan.nothing))
-    return "\n".join(lines) + "\n"
-
-
-def _headline(plan: Plan) -> str:
-    ready, blocked = len(plan.ready), len(plan.blocked)
-    if not ready:
-        head = "xencfg plan: nothing to migrate"
-    else:
-        head = f"xencfg plan: {ready} domain{'s' if ready != 1 else ''} to migrate"
-    if blocked:
-        head += f"; {blocked} cannot be migrated (see below)"
-    return head
-
-
-def render_json(plan: Plan) -> str:
-    doc = {
-        "format": "xencfg-plan",
-        "version": 1,
-        "map": plan.map_path,
-        "map_source": plan.map_source,
-        "toolstack": plan.toolstack,
-        "running": plan.running_path,
-        "auto_dir": plan.auto_dir,
-        "summary": {
-            "migrate": len(plan.ready),
-            "blocked": len(plan.blocked),
-            "nothing_to_do": len(plan.nothing),
-        },
-        "blocked": [
-            {"name": d.name, "config": d.config, "reasons": d.reasons}
-            for d in plan.blocked
-        ],
-        "domains": [
-            {
-                "name": d.name,
-                "config": d.config,
-                "managed": d.managed,
-                "running": d.running,
-                "steps": steps(plan, d),
-            }
-            for d in plan.ready
-        ],
-        "nothing_to_do": plan.nothing,
-    }
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
-
-
-# -- entry point --------------------------------------------------------------
 def run_plan(args) -> int:
     from .cli import err, load_map_or_fail
 

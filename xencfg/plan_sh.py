@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import shlex
 
-from .plan import Domain, Plan, managed_edit_text, multipath_text
+from .plan_model import Domain, Plan
+from .plan_steps import managed_edit_text, multipath_text
 
 q = shlex.quote
 
@@ -300,7 +301,7 @@ def _delim(dom: Domain) -> str:
 
 
 def _sha(data: bytes | None) -> str:
-    from .plan import sha256
+    from .plan_model import sha256
 
     return sha256(data or b"")
 

@@ -1,0 +1,121 @@
+"""What the host says about the plan's domains: autostart links and ``xm list -l``."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from .document import ParseError
+from .formats.detect import parse_bytes
+from .plan_model import BLOCKING, Disk, Domain, Link, Plan
+from .transforms.disks import sxp_domains, sxp_field
+from .transforms.migrate import Migrate
+
+PARKED_SUFFIX = ".xencfg-suspended"
+
+
+def find_links(dom: Domain, auto: str) -> None:
+    parked_dir = os.path.abspath(auto).rstrip("/") + PARKED_SUFFIX
+    for entry in sorted(os.listdir(auto)):
+        full = os.path.join(os.path.abspath(auto), entry)
+        try:
+            same = os.path.samefile(full, dom.config)
+        except OSError:
+            continue  # a dangling link: not this domain's
+        if not same:
+            continue
+        if os.path.islink(full):
+            dom.links.append(
+                Link(full, os.readlink(full), os.path.join(parked_dir, entry))
+            )
+        else:
+            dom.reasons.append(
+                f"{full} is the config itself or a hard link to it, not a "
+                "symbolic link: its autostart cannot be suspended apart from "
+                "the config; make it a symbolic link first"
+            )
+
+
+@dataclass
+class Running:
+    name: str
+    domid: int | None
+    on_xend_start: str | None
+    disks: list[Disk]
+    reasons: list[str]
+
+
+def read_dump(path: str, devmap) -> dict[str, Running]:
+    from .cli import Failed, Usage
+
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except OSError as e:
+        raise Usage(f"{path}: {e.strerror or e}") from None
+    try:
+        doc = parse_bytes(data, path, "sxp")
+    except ParseError as e:
+        raise Failed(e.format(path)) from None
+    out: dict[str, Running] = {}
+    for name, node in sxp_domains(doc):
+        if name is None:
+            continue
+        domid = sxp_field(node, "domid")
+        try:
+            num = int(domid) if domid is not None else None
+        except ValueError:
+            num = None
+        out[name] = Running(name, num, sxp_field(node, "on_xend_start"), [], [])
+    if not out:
+        raise Failed(f"{path}:1:1: error: no (domain ...) with a (name ...) found")
+    _, findings = Migrate(devmap).run(doc)
+    for f in findings:
+        run = out.get(f.domain or "")
+        if run is None:
+            continue
+        where = f"{f.path}:{f.line}:{f.col}"
+        if f.kind == "migrate":
+            run.disks.append(Disk(f.old, f.new, where))
+        elif f.kind in BLOCKING:
+            run.reasons.append(f"{where}: {f.message}")
+    return out
+
+
+def _is_running(run: Running | None) -> bool:
+    return run is not None and run.domid is not None and run.domid >= 0
+
+
+def apply_dump(plan: Plan, running, by_name, toolstack: str) -> None:
+    known = {d.name for d in plan.domains if d.name} | set(plan.nothing)
+    for dom in plan.domains:
+        run = running.get(dom.name or "")
+        dom.running = _is_running(run)
+        if not dom.running:
+            continue
+        if run.reasons:
+            dom.reasons.extend(f"running domain: {r}" for r in run.reasons)
+        live = sorted(d.old for d in run.disks)
+        mine = sorted(d.old for d in dom.disks)
+        if live != mine:
+            dom.notes.append(
+                "the running domain's SCSI disks differ from its config "
+                f"(running: {', '.join(live) or 'none'}; config: "
+                f"{', '.join(mine) or 'none'}); the config is what starts again"
+            )
+    for name, run in running.items():
+        if name in known or name == "Domain-0" or run.domid == 0:
+            continue
+        if not run.disks and not run.reasons:
+            plan.nothing.append(name)
+            continue
+        dom = Domain(name, None, plan.running_path or "", "sxp", managed=True)
+        dom.running = _is_running(run)
+        dom.on_xend_start = run.on_xend_start
+        dom.disks = run.disks
+        dom.reasons = list(run.reasons)
+        if toolstack != "xm":
+            dom.reasons.append(
+                "xend-managed (its config is only in xend): needs --toolstack xm"
+            )
+        plan.domains.append(dom)
