@@ -452,3 +452,55 @@ def test_a_killed_run_leaves_every_file_old_or_new(tmp_path):
         assert (root / rel).read_bytes() == (
             ref / rel.removeprefix("etc/xen/")
         ).read_bytes()
+
+
+# -- walking: links resolved as the file system does ---------------------------
+def test_every_job_is_its_real_file_however_it_was_reached(tmp_path):
+    from xencfg.batch import collect
+
+    top = tmp_path / "xen"
+    (top / "auto").mkdir(parents=True)
+    (top / "sub").mkdir()
+    (tmp_path / "elsewhere").mkdir()
+    for p in (top / "a.cfg", top / "sub/b.cfg", tmp_path / "elsewhere/c.cfg"):
+        p.write_text("name = 'x'\n")
+    (top / "linked").symlink_to("../elsewhere")  # a folder link: not walked
+    (top / "chain.cfg").symlink_to("a.cfg")  # a link to a link
+    links = {
+        "auto/a.cfg": "../a.cfg",
+        "auto/b.cfg": "../sub/b.cfg",
+        "auto/c.cfg": "../linked/c.cfg",
+        "auto/chain.cfg": "../chain.cfg",
+        "auto/abs.cfg": str(top / "sub/b.cfg"),
+        "sub/up.cfg": "../a.cfg",
+    }
+    for rel, text in links.items():
+        (top / rel).symlink_to(text)
+    jobs, errors = collect([str(top)])
+    assert errors == []
+    for job in jobs:
+        assert job.real == os.path.realpath(job.path), job.path
+    reals = sorted(os.path.relpath(j.real, tmp_path) for j in jobs)
+    # Each real file once, under a name that is not a link where there is one.
+    assert reals == ["elsewhere/c.cfg", "xen/a.cfg", "xen/sub/b.cfg"]
+    shown = sorted(os.path.relpath(j.path, top) for j in jobs)
+    assert shown == ["a.cfg", "auto/c.cfg", "sub/b.cfg"]
+
+
+def test_a_temp_file_left_by_a_killed_run_is_not_reused(tmp_path, monkeypatch):
+    from xencfg import batch
+    from xencfg.batch import TMP_PREFIX, TMP_SUFFIX, write_atomic
+
+    monkeypatch.setattr(batch, "_TMP_COUNT", iter(range(1000)))
+
+    path = tmp_path / "vm.cfg"
+    path.write_bytes(b"old\n")
+    path.chmod(0o640)
+    # What a SIGKILLed run with the same process id could have left behind.
+    for i in range(3):
+        (tmp_path / f"{TMP_PREFIX}{os.getpid()}-{i}{TMP_SUFFIX}").write_bytes(b"x")
+    before = sorted(p.name for p in tmp_path.iterdir())
+    write_atomic(str(path), b"new\n")
+    assert path.read_bytes() == b"new\n"
+    assert path.stat().st_mode & 0o7777 == 0o640
+    assert sorted(p.name for p in tmp_path.iterdir()) == before

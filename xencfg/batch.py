@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
-import tempfile
+import re
 import traceback
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -66,6 +66,7 @@ class FileResult:
     cached: bool = False  # skipped: these bytes were seen unchanged before
     patch: str = ""  # diff: the file's part of the patch
     written: bool = False  # apply: the file (or its out-dir copy) was written
+    stat: os.stat_result | None = None  # of the file read, for --out-dir copies
 
     @property
     def cacheable(self) -> bool:
@@ -101,24 +102,78 @@ def collect(
     errors: list[str] = []
     # (shown path, real path, out-dir relative path, link text or None,
     # whether the shown path is a symlink)
-    entries: list[tuple[str, str, str, str | None, bool]] = []
+    entries: list = []
     stdin = False
+    pending: list[tuple[int, str, str, str]] = []
+    walked: set[tuple[str, str]] = set()  # (real root, folder) seen, not links
 
-    def entry(shown: str, rel: str, root: str | None, real_root: str = "") -> None:
+    def entry(
+        shown: str,
+        rel: str,
+        root: str | None,
+        real_root: str = "",
+        is_link: bool | None = None,
+    ) -> None:
         # realpath() costs a system call per path component: walked files
         # that are not links are found under their folder's real path.
-        is_link = os.path.islink(shown)
-        if root is not None and not is_link:
-            real = os.path.join(real_root, rel)
-        else:
-            real = os.path.realpath(shown)
-        link = None
+        if is_link is None:
+            is_link = os.path.islink(shown)
+        link = text = None
         if root is not None and is_link:
             text = os.readlink(shown)
             inside = os.path.normpath(os.path.join(os.path.dirname(rel), text))
             if not os.path.isabs(text) and not inside.startswith(".."):
                 link = text
+        if root is not None and not is_link:
+            real = os.path.join(real_root, rel)
+        elif link is not None:
+            # A relative link inside the walked tree: resolved once the walk
+            # has seen every folder (see below).
+            real = None
+            pending.append((len(entries), shown, real_root, inside))
+        else:
+            real = os.path.realpath(shown)
         entries.append((shown, real, rel.replace(os.sep, "/"), link, is_link))
+
+    inc_rx, exc_rx = _globs(include), _globs(exclude)
+
+    def walk(folder: str, rel_dir: str, top: str, real_root: str) -> None:
+        # os.scandir gives each entry's type without a stat per file.
+        try:
+            with os.scandir(folder) as it:
+                found = sorted(it, key=lambda e: e.name)
+        except OSError:
+            return  # as os.walk: an unreadable folder is passed over
+        walked.add((real_root, rel_dir))
+        subdirs = []
+        for e in found:
+            name = e.name
+            if name.startswith("."):
+                continue
+            try:
+                is_dir = e.is_dir()
+            except OSError:
+                is_dir = False
+            rel = f"{rel_dir}/{name}" if rel_dir else name
+            if is_dir:
+                if e.is_symlink() or name in SKIP_DIRS:
+                    continue  # symlinked folders are not followed
+                if skip_real and os.path.realpath(e.path) in skip_real:
+                    continue
+                subdirs.append((e.path, rel))
+                continue
+            if not (inc_rx.match(name) or inc_rx.match(rel)):
+                continue
+            if exc_rx is not None and (exc_rx.match(name) or exc_rx.match(rel)):
+                continue
+            try:
+                if not e.is_file():
+                    continue
+            except OSError:
+                continue
+            entry(os.path.join(top, rel), rel, top, real_root, e.is_symlink())
+        for path, rel in subdirs:
+            walk(path, rel, top, real_root)
 
     for arg in paths:
         if arg == "-":
@@ -126,31 +181,22 @@ def collect(
             continue
         p = Path(arg)
         if p.is_dir():
-            real_root = os.path.realpath(arg)
-            for root, dirs, files in os.walk(arg, followlinks=False):
-                dirs[:] = sorted(
-                    d
-                    for d in dirs
-                    if not d.startswith(".")
-                    and d not in SKIP_DIRS
-                    and not (
-                        skip_real
-                        and os.path.realpath(os.path.join(root, d)) in skip_real
-                    )
-                )
-                for name in sorted(files):
-                    if name.startswith("."):
-                        continue
-                    full = os.path.normpath(os.path.join(root, name))
-                    rel = os.path.relpath(full, arg)
-                    if not _matches(name, rel, include) or _matches(name, rel, exclude):
-                        continue
-                    if os.path.isfile(full):
-                        entry(full, rel, arg, real_root)
+            top = os.path.normpath(arg)
+            walk(arg, "", "" if top == "." else top, os.path.realpath(arg))
         elif p.is_file():
             entry(arg, os.path.basename(arg), None)
         else:
             errors.append(f"{arg}: error: no such file or directory")
+
+    # realpath() costs a system call per path component.  A link whose
+    # target is in a folder the walk reached without links has that folder's
+    # real path already; only a link to a link needs realpath().
+    for i, shown, real_root, inside in pending:
+        real = os.path.join(real_root, inside)
+        folder = os.path.dirname(inside)
+        if (real_root, folder) not in walked or os.path.islink(real):
+            real = os.path.realpath(shown)
+        entries[i] = (shown, real, *entries[i][2:])
 
     # One job per real file: shown under a name that is not a symlink if the
     # walk has one, else under the first name it was reached by.
@@ -185,8 +231,12 @@ def collect(
     return jobs, errors
 
 
-def _matches(name: str, rel: str, globs: tuple[str, ...]) -> bool:
-    return any(fnmatch.fnmatch(name, g) or fnmatch.fnmatch(rel, g) for g in globs)
+def _globs(globs: Iterable[str]) -> "re.Pattern[str] | None":
+    """One regular expression for a set of shell globs (None for no globs)."""
+    globs = tuple(globs)
+    if not globs:
+        return None
+    return re.compile("|".join(f"(?:{fnmatch.translate(g)})" for g in globs))
 
 
 # -- one file ---------------------------------------------------------------
@@ -219,8 +269,7 @@ def process(job: Job, opts: Options, data: bytes | None = None) -> FileResult:
     try:
         if data is None:
             try:
-                with open(job.real, "rb") as fh:
-                    data = fh.read()
+                data, res.stat = read_file(job.real)
             except OSError as err:  # only the file's own errors are "bad input"
                 res.error = f"{job.path}: error: {err.strerror or err}"
                 return res
@@ -264,7 +313,7 @@ def work(job: Job, opts: Options) -> FileResult:
         )
     except Exception:
         res.crash = traceback.format_exc()
-    res.old = res.new = None
+    res.old = res.new = res.stat = None
     return res
 
 
@@ -296,20 +345,26 @@ def _write_out(job: Job, res: FileResult, out_dir: str) -> None:
     """Write the converted (or unchanged) content to each out-dir path of the
     job, and its symbolic links; never into a source file."""
     data = res.new if res.changed else res.old
-    st = os.stat(job.real)
+    st = res.stat or os.stat(job.real)
     for rel in job.outs:
         dest = os.path.join(out_dir, rel)
-        os.makedirs(os.path.dirname(dest) or ".", exist_ok=True)
-        if os.path.exists(dest) and os.path.samefile(dest, job.real):
-            raise OSError(0, "refusing to write into the source", dest)
+        _make_folder(os.path.dirname(dest) or ".")
+        try:
+            os.lstat(dest)
+        except FileNotFoundError:
+            pass  # a new file: the usual case, nothing to check
+        else:
+            if os.path.samefile(dest, job.real):
+                raise OSError(0, "refusing to write into the source", dest)
+            dest = os.path.realpath(dest)
         # No fsync for copies: a killed run still leaves each one old or new
         # (the rename is atomic); only a power cut could, and the source is
         # untouched anyway.
-        _replace(os.path.realpath(dest), data, st, durable=False)
+        _replace(dest, data, st, durable=False)
     for rel, text in job.links:
         dest = os.path.join(out_dir, rel)
         folder = os.path.dirname(dest) or "."
-        os.makedirs(folder, exist_ok=True)
+        _make_folder(folder)
         if os.path.islink(dest) and os.readlink(dest) == text:
             continue
         tmp = os.path.join(folder, f"{TMP_PREFIX}{os.getpid()}-link{TMP_SUFFIX}")
@@ -322,6 +377,15 @@ def _write_out(job: Job, res: FileResult, out_dir: str) -> None:
             raise
 
 
+_MADE: set[str] = set()  # out-dir folders this process has made (or found)
+
+
+def _make_folder(folder: str) -> None:
+    if folder not in _MADE:
+        os.makedirs(folder, exist_ok=True)
+        _MADE.add(folder)
+
+
 # -- many files -------------------------------------------------------------
 _OPTS: Options | None = None
 
@@ -329,6 +393,7 @@ _OPTS: Options | None = None
 def _init(opts: Options) -> None:
     global _OPTS
     _OPTS = opts
+    _MADE.clear()
 
 
 def _work_chunk(jobs: list[Job]) -> list[FileResult]:
@@ -348,6 +413,7 @@ def _warm_up() -> None:
 def run(jobs: list[Job], opts: Options, workers: int = 1) -> Iterator[FileResult]:
     """work() on every job; results in job order; in parallel when
     ``workers`` > 1 and there are enough files to pay for the processes."""
+    _MADE.clear()
     if workers <= 1 or len(jobs) < 16:
         for job in jobs:
             yield work(job, opts)
@@ -378,20 +444,58 @@ def write_atomic(path: str, data: bytes, backup: str | None = None) -> None:
     _replace(real, data, st)
 
 
+def read_file(path: str) -> tuple[bytes, os.stat_result]:
+    """The bytes of ``path`` and its stat, in as few system calls as it takes."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    try:
+        st = os.fstat(fd)
+        chunks = []
+        size = max(st.st_size, 0) + 1  # one more, to see the end of the file
+        while True:
+            chunk = os.read(fd, size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size = 1 << 16
+        return b"".join(chunks), st
+    finally:
+        os.close(fd)
+
+
+_TMP_COUNT = iter(range(1 << 62))
+
+
+def _create_temp(folder: str) -> tuple[int, str]:
+    """A new, empty, private file in ``folder``: (descriptor, path)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+    flags |= getattr(os, "O_NOFOLLOW", 0)
+    while True:
+        name = f"{TMP_PREFIX}{os.getpid()}-{next(_TMP_COUNT)}{TMP_SUFFIX}"
+        path = os.path.join(folder, name)
+        try:
+            return os.open(path, flags, 0o600), path
+        except FileExistsError:  # left by a killed run of a process with our pid
+            continue
+
+
 def _replace(dest: str, data: bytes, st: os.stat_result, durable: bool = True) -> None:
     folder = os.path.dirname(dest) or "."
-    fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, suffix=TMP_SUFFIX, dir=folder)
+    fd, tmp = _create_temp(folder)
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            if durable:
-                fh.flush()
-                os.fsync(fh.fileno())
-        os.chmod(tmp, st.st_mode & 0o7777)
         try:
-            os.chown(tmp, st.st_uid, st.st_gid)
-        except PermissionError:
-            pass  # not root: the file stays ours, as any editor would leave it
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            try:
+                os.fchown(fd, st.st_uid, st.st_gid)
+            except PermissionError:
+                pass  # not root: the file stays ours, as any editor would leave it
+            # After chown, which clears set-user-ID bits.
+            os.fchmod(fd, st.st_mode & 0o7777)
+            if durable:
+                os.fsync(fd)
+        finally:
+            os.close(fd)
         os.replace(tmp, dest)
     except BaseException:
         try:

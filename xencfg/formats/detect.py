@@ -35,19 +35,27 @@ def parse_text(text: str, path: str = "-", fmt: str = "auto") -> Document:
     from . import xl
 
     try:
-        return xl.parse(text, path)
-    except ParseError as xl_error:
+        # A statement xl never accepts (`import os`, `disk.append(...)`) sends
+        # the text straight to Python; the xl error is then worked out only
+        # if Python cannot read it either.
+        return xl.parse(text, path, foreign_ok=fmt == "auto")
+    except xl.Foreign as err:
+        foreign, xl_error = err, None
+    except ParseError as err:
         if fmt == "xl":
             raise
-        from . import pyconf
+        foreign, xl_error = None, err
+    from . import pyconf
 
-        try:
-            return pyconf.parse(text, path)
-        except ParseError as py_error:
-            # The parser that read further is the likelier intended format.
-            if (py_error.line, py_error.col) >= (xl_error.line, xl_error.col):
-                raise py_error from None
-            raise xl_error from None
+    try:
+        return pyconf.parse(text, path)
+    except ParseError as py_error:
+        if xl_error is None:
+            xl_error = foreign.error()
+        # The parser that read further is the likelier intended format.
+        if (py_error.line, py_error.col) >= (xl_error.line, xl_error.col):
+            raise py_error from None
+        raise xl_error from None
 
 
 def parse_bytes(data: bytes, path: str = "-", fmt: str = "auto") -> Document:

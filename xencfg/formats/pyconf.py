@@ -65,8 +65,6 @@ def _load() -> None:
     global _cst, _Spans
     if _cst is not None:
         return
-    from contextlib import contextmanager
-
     with warnings.catch_warnings():  # libcst 1.0 warns about its own imports
         warnings.simplefilter("ignore", DeprecationWarning)
         import libcst
@@ -107,20 +105,10 @@ def _load() -> None:
         def after_codegen(self, node: Any) -> None:
             self.inc[id(node)] = (self.stack.pop(), self.pos)
 
-        @contextmanager
         def record_syntactic_position(
             self, node: Any, *, start_node: Any = None, end_node: Any = None
         ) -> Any:
-            start = self.pos
-            try:
-                yield
-            finally:
-                end = self.pos
-                if start_node is not None:
-                    start = self.span(start_node)[0]
-                if end_node is not None:
-                    end = self.span(end_node)[1]
-                self.syn[id(node)] = (start, end)
+            return _Record(self, node, start_node, end_node)
 
         def span(self, node: Any) -> tuple[int, int]:
             got = self.syn.get(id(node))
@@ -128,6 +116,30 @@ def _load() -> None:
 
     _Spans = Spans
     _cst = libcst
+
+
+class _Record:
+    """``with state.record_syntactic_position(node):`` as a plain class (a
+    generator context manager costs several times more, once per node)."""
+
+    __slots__ = ("state", "node", "start_node", "end_node", "start")
+
+    def __init__(self, state: Any, node: Any, start_node: Any, end_node: Any):
+        self.state, self.node = state, node
+        self.start_node, self.end_node = start_node, end_node
+
+    def __enter__(self) -> None:
+        self.start = self.state.pos
+
+    def __exit__(self, *exc: Any) -> bool:
+        state = self.state
+        start, end = self.start, state.pos
+        if self.start_node is not None:
+            start = state.span(self.start_node)[0]
+        if self.end_node is not None:
+            end = state.span(self.end_node)[1]
+        state.syn[id(self.node)] = (start, end)
+        return False
 
 
 _BINOPS = {

@@ -99,34 +99,37 @@ def _atom(raw: str, start: int):
     return Scalar(start, end, raw)
 
 
+def _simple_setting(text: str, base: int) -> Setting:
+    """The Setting of one SIMPLE_LINE token ``text`` found at offset ``base``."""
+    head = _HEAD.match(text)
+    pos = head.end()
+    if text[pos] != "[":
+        m = _ATOMS.match(text, pos)
+        value = _atom(m.group(1), base + pos)
+    else:
+        items = []
+        for m in _ATOMS.finditer(text, pos + 1):
+            if m.group(2):
+                break
+            if m.group(1):
+                items.append(_atom(m.group(1), base + m.start(1)))
+        value = List(base + pos, base + m.end(2), items)
+    key_start = base + head.start(1)
+    return Setting(
+        key_start,
+        value.end,
+        key=head.group(1),
+        op=head.group(2),
+        value=value,
+        key_start=key_start,
+    )
+
+
 class _Build(Transformer):
     """Tokens to nodes, called by the LALR parser as each rule reduces."""
 
     def SIMPLE_LINE(self, tok):
-        text = tok.value
-        base = tok.start_pos
-        head = _HEAD.match(text)
-        pos = head.end()
-        if text[pos] != "[":
-            m = _ATOMS.match(text, pos)
-            value = _atom(m.group(1), base + pos)
-        else:
-            items = []
-            for m in _ATOMS.finditer(text, pos + 1):
-                if m.group(2):
-                    break
-                if m.group(1):
-                    items.append(_atom(m.group(1), base + m.start(1)))
-            value = List(base + pos, base + m.end(2), items)
-        key_start = base + head.start(1)
-        return Setting(
-            key_start,
-            value.end,
-            key=head.group(1),
-            op=head.group(2),
-            value=value,
-            key_start=key_start,
-        )
+        return _simple_setting(tok.value, tok.start_pos)
 
     def STRING(self, tok):
         return Str(tok.start_pos, tok.end_pos, unquote(tok.value), tok.value[0])
@@ -249,10 +252,79 @@ def _unclosed_bracket(text: str) -> int | None:
     return stack[-1] if stack else None
 
 
-def parse(text: str, path: str = "-") -> Document:
+# -- the fast path ------------------------------------------------------------
+# Most files are nothing but simple lines and trivia.  For those, the tokens
+# the LALR parser would see are known in advance (SIMPLE_LINE, and trivia it
+# skips or accepts as empty statements), so the same grammar terminals,
+# matched in a loop, give the same nodes without a token stream.  Anything
+# else goes to the parser.  tests/test_xl_fast.py checks both agree.
+
+
+@lru_cache(maxsize=1)
+def _scanners() -> tuple[re.Pattern, re.Pattern]:
+    lark = _parser()
+
+    def rx(name: str) -> str:
+        return lark.get_terminal(name).pattern.to_regexp()
+
+    trivia = "|".join(rx(n) for n in ("WS", "COMMENT", "NL", "SEMI"))
+    return re.compile(f"(?:{trivia})*"), re.compile(rx("SIMPLE_LINE"))
+
+
+def _scan(text: str) -> tuple[list | None, int]:
+    """(nodes, end) for a file of simple lines and trivia, else (None, the
+    offset of the first statement that is not a simple line)."""
+    trivia, simple = _scanners()
+    skip, line = trivia.match, simple.match
+    body = []
+    pos, n = 0, len(text)
+    while True:
+        pos = skip(text, pos).end()
+        if pos >= n:
+            return body, pos
+        m = line(text, pos)
+        if m is None:
+            return None, pos
+        body.append(_simple_setting(m.group(), pos))
+        pos = m.end()
+
+
+# A statement start no xl rule accepts: a name not followed by '=' or '+='
+# (`import os`, `disk.append(...)`, `if x:`), or a character that cannot
+# start a name.  (Whitespace, comments, newlines and ';' are trivia, already
+# skipped where this is tried.)
+# (The lookahead and backreference make the name and spaces atomic: no
+# backtracking into a shorter name.)
+_FOREIGN = re.compile(r"(?=([A-Za-z_][._0-9A-Za-z]*[ \t\f\r\v]*))\1(?![=+])|[^A-Za-z_]")
+
+
+class Foreign(Exception):
+    """Raised by ``parse(..., foreign_ok=True)`` when a statement shows the
+    text is not xl, before any parser runs; ``error()`` gives the ParseError
+    the parser would have raised (computed on demand: it costs a parse)."""
+
+    def __init__(self, text: str, offset: int):
+        super().__init__(offset)
+        self.text = text
+        self.offset = offset
+
+    def error(self) -> ParseError:
+        try:
+            _parser().parse(self.text)
+        except UnexpectedInput as err:
+            return _located(self.text, err)
+        line, col = _position(self.text, self.offset)  # pragma: no cover
+        return ParseError("not an xl statement", line, col)
+
+
+def parse(text: str, path: str = "-", foreign_ok: bool = False) -> Document:
     """Parse xl config text (decoded with surrogateescape) into a Document."""
-    try:
-        body = _parser().parse(text)
-    except UnexpectedInput as err:
-        raise _located(text, err) from None
+    body, stop = _scan(text)
+    if body is None:
+        if foreign_ok and _FOREIGN.match(text, stop):
+            raise Foreign(text, stop)
+        try:
+            body = _parser().parse(text)
+        except UnexpectedInput as err:
+            raise _located(text, err) from None
     return Document(text, "xl", body, quote, path)
