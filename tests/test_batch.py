@@ -5,6 +5,7 @@ folders, autostart symlinks, mode 600 files, one malformed file) through
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import pty
 import random
@@ -356,6 +357,41 @@ def test_cache_skips_nothing_that_matters(tree):
     assert r.returncode == 1
     r = xencfg(*args, "--no-cache", cwd=root, cache=root / "none")
     assert r.stdout == third.stdout and not (root / "none").exists()
+
+
+def test_a_cached_file_is_not_parsed_again_and_says_the_same(tree):
+    from xencfg.batch import Job, Options, process
+    from xencfg.cache import Cache, key
+    from xencfg.maps import parse_map
+
+    root, files = tree
+    cache = root / "c"
+    args = ("check", "--map", "map.txt", "--report", "json", "etc/xen")
+    first = xencfg(*args, cwd=root, cache=cache)
+    second = xencfg(*args, cwd=root, cache=cache)
+    assert first.returncode == second.returncode == 2  # the broken file
+    assert json.loads(second.stdout) == json.loads(first.stdout)
+    kinds = {r.get("kind") for r in json.loads(first.stdout)["findings"]}
+    assert {"computed", "ok", "migrate"} <= kinds
+
+    # Files with warnings or notes are cached with them; changes and errors not.
+    devmap = parse_map((root / "map.txt").read_text())
+    (found,) = cache.rglob("cache.*.txt")
+    seen = Cache(key(devmap, "auto", False), str(found.parent)).load().seen
+    computed = (root / "etc/xen/computed.cfg").read_bytes()
+    assert hashlib.sha256(computed).hexdigest() in seen
+    assert hashlib.sha256((root / BAD).read_bytes()).hexdigest() not in seen
+    opts = Options(devmap=devmap, cache=seen)
+    fresh = process(Job("computed.cfg", "computed.cfg"), Options(devmap), computed)
+    again = process(Job("computed.cfg", "computed.cfg"), opts, computed)
+    assert again.cached and not fresh.cached
+    assert again.findings == fresh.findings and fresh.findings
+    assert fresh.findings[0].kind == "computed"
+
+    # A damaged cache line is ignored: that file is simply read again.
+    found.write_text(found.read_text().replace('"computed"', '"comp'))
+    third = xencfg(*args, cwd=root, cache=cache)
+    assert json.loads(third.stdout) == json.loads(first.stdout)
 
 
 # -- progress -------------------------------------------------------------------

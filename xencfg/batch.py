@@ -15,8 +15,8 @@ No pre-filter skips parsing on a first run.  A file without any ``disk`` or
 file must be reported; only a parse can tell.  So every file is parsed, and
 only the transform is skipped when the (ASCII) text cannot hold a disk (see
 ``_may_have_disks``).  Re-runs are made fast by the cache instead: a file
-whose exact bytes were seen unchanged and without findings is not parsed
-again (:mod:`xencfg.cache`).
+whose exact bytes were seen unchanged is not parsed again, and its findings
+are replayed (:mod:`xencfg.cache`).
 """
 
 from __future__ import annotations
@@ -28,9 +28,9 @@ import traceback
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, Mapping
 
-from .cache import digest
+from .cache import digest, findings_from
 from .document import ParseError
 from .formats.detect import parse_bytes
 from .maps import DeviceMap
@@ -70,11 +70,11 @@ class FileResult:
 
     @property
     def cacheable(self) -> bool:
-        """Unchanged, no finding at all, no error: may go into the cache."""
+        """Read, unchanged, no error: may go into the cache (with its findings)."""
         return (
             self.digest is not None
+            and not self.cached
             and not self.changed
-            and not self.findings
             and self.error is None
             and self.crash is None
         )
@@ -252,7 +252,7 @@ class Options:
     patch_root: str = "."
     backup: str | None = None
     out_dir: str | None = None
-    cache: frozenset[str] = frozenset()
+    cache: Mapping[str, str] = field(default_factory=dict)  # see cache.py
 
 
 def _may_have_disks(text: str) -> bool:
@@ -276,7 +276,9 @@ def process(job: Job, opts: Options, data: bytes | None = None) -> FileResult:
         res.old = data
         if job.real != "-":
             res.digest = digest(data)
-            if res.digest in opts.cache:
+            found = opts.cache.get(res.digest)
+            if found is not None:
+                res.findings = findings_from(found, job.path)
                 res.cached = True
                 return res
         try:

@@ -1,23 +1,26 @@
 """Skip files already seen unchanged: a cache as black keeps one.
 
-The cache remembers only one thing: "a file with exactly these bytes was left
-unchanged, with no findings at all, by this version of xencfg, with this map
-and these options".  A file with a change or any finding (a warning, a note)
-is never cached, so its messages show again on every run.
+The cache remembers "a file with exactly these bytes was left unchanged by
+this version of xencfg, with this map and these options, and these were its
+findings".  On a re-run such a file is not parsed again: its findings (the
+warnings for a computed disk, the notes on an ``xm list -l`` dump, a policy
+error) are replayed as they were, so a cached run says exactly what a fresh
+one would.  A file that would change, or that failed, is never cached.
 
 Where: ``$XENCFG_CACHE_DIR`` if set, else ``$XDG_CACHE_HOME/xencfg`` or
-``~/.cache/xencfg``, then a folder per version.  One text file per (map, options)
-key holds the content digests, one a line (plain text, not pickle: a cache
-is never code).  Workers only read the set (it is
-handed to them when they start); the parent alone writes it, once at the end
-of a run, atomically (temp file, fsync, rename), so parallel workers and
-concurrent runs never see half a cache: at worst a concurrent run's entries
-are lost, which only costs time.
+``~/.cache/xencfg``, then a folder per version.  One text file per (map,
+options) key holds a line per file content: its digest, then (if it had any)
+a tab and its findings as JSON (plain text, not pickle: a cache is never
+code).  Workers only read it (it is handed to them when they start); the
+parent alone writes it, once at the end of a run, atomically (temp file,
+fsync, rename), so parallel workers and concurrent runs never see half a
+cache: at worst a concurrent run's entries are lost, which only costs time.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import tempfile
 
@@ -45,25 +48,50 @@ def key(devmap, fmt: str, resolve_links: bool) -> str:
     return digest(text.encode())[:32]
 
 
+# A finding's fields as the cache keeps them (the path is the file's own).
+FIELDS = ("line", "col", "kind", "severity", "message", "old", "new", "domain")
+
+
+def findings_text(findings) -> str:
+    """Findings as one line of JSON (empty when there are none)."""
+    if not findings:
+        return ""
+    rows = [[getattr(f, k) for k in FIELDS] for f in findings]
+    return json.dumps(rows, ensure_ascii=True, separators=(",", ":"))
+
+
+def findings_from(text: str, path: str) -> list:
+    """The findings ``findings_text`` wrote, for the file at ``path``."""
+    from .transforms.findings import Finding
+
+    if not text:
+        return []
+    return [Finding(**dict(zip(FIELDS, row)), path=path) for row in json.loads(text)]
+
+
 class Cache:
     def __init__(self, key: str, directory: str | None = None):
         self.path = os.path.join(directory or cache_dir(), f"cache.{key}.txt")
-        self.seen: frozenset[str] = frozenset()
-        self.new: set[str] = set()
+        # digest -> findings_text() of the file's findings
+        self.seen: dict[str, str] = {}
+        self.new: dict[str, str] = {}
 
     def load(self) -> "Cache":
+        seen: dict[str, str] = {}
         try:
             with open(self.path, encoding="ascii", errors="replace") as fh:
-                self.seen = frozenset(
-                    line for line in fh.read().split() if len(line) == 64
-                )
+                for line in fh:
+                    file_digest, _, found = line.rstrip("\n").partition("\t")
+                    if len(file_digest) == 64 and _valid(found):
+                        seen[file_digest] = found
         except OSError:
-            self.seen = frozenset()  # a missing cache is an empty one
+            pass  # a missing cache is an empty one
+        self.seen = seen
         return self
 
-    def add(self, file_digest: str) -> None:
+    def add(self, file_digest: str, findings=()) -> None:
         if file_digest not in self.seen:
-            self.new.add(file_digest)
+            self.new[file_digest] = findings_text(findings)
 
     def save(self) -> None:
         """Write the cache if anything is new; never fails the run."""
@@ -75,7 +103,13 @@ class Cache:
             fd, tmp = tempfile.mkstemp(prefix=".xencfg-", suffix=".tmp", dir=folder)
             try:
                 with os.fdopen(fd, "wb") as fh:
-                    fh.write("\n".join(sorted(self.seen | self.new)).encode() + b"\n")
+                    entries = {**self.seen, **self.new}
+                    fh.write(
+                        "".join(
+                            f"{d}\t{found}\n" if found else f"{d}\n"
+                            for d, found in sorted(entries.items())
+                        ).encode()
+                    )
                     fh.flush()
                     os.fsync(fh.fileno())
                 os.replace(tmp, self.path)
@@ -87,3 +121,17 @@ class Cache:
                 raise
         except OSError:
             pass
+
+
+def _valid(found: str) -> bool:
+    """A findings field this version can replay (a damaged line is ignored:
+    the file is then just parsed again)."""
+    if not found:
+        return True
+    try:
+        rows = json.loads(found)
+        return isinstance(rows, list) and all(
+            isinstance(r, list) and len(r) == len(FIELDS) for r in rows
+        )
+    except ValueError:
+        return False

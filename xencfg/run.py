@@ -48,7 +48,7 @@ def migrate_command(args, devmap) -> int:
         patch_root=root,
         backup=getattr(args, "backup", None),
         out_dir=out_dir,
-        cache=cache.seen if use_cache else frozenset(),
+        cache=cache.seen if use_cache else {},
     )
     workers = args.jobs if args.jobs and args.jobs > 0 else (os.cpu_count() or 1)
     report = args.report == "json"
@@ -99,7 +99,7 @@ def migrate_command(args, devmap) -> int:
             else:
                 unchanged += 1
             if use_cache and res.cacheable:
-                cache.add(res.digest)
+                cache.add(res.digest, res.findings)
             if res.patch:
                 if report:
                     records.append({"path": res.path, "diff": res.patch})
