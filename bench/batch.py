@@ -17,7 +17,9 @@ for the writes of the one before):
 * ``cat``: ``find fleet -type f -exec cat {} +`` — the floor, reading it all;
 * ``cp -a`` of the tree, and starting Python with xencfg, lark and libcst
   imported: together, the least any Python tool that writes a converted copy
-  of the tree spends before it parses anything;
+  of the tree spends before it parses anything; and ``libcst.parse_module``
+  alone on the fleet's xm configs (in as many processes): what reading them
+  with libcst costs at the least, before positions, the map or any writing;
 * ``sed``: the correct-looking admin way: one ``s#/dev/sda\\b#/dev/sddlmaa#g``
   rule per map entry in a ``sed -f`` script, run as
   ``find copy -type f -exec sed -i -f hdlm.sed {} +`` on a fresh copy;
@@ -237,6 +239,51 @@ def sed_script(luns: int) -> str:
     )
 
 
+def _xm_files(fleet: Path) -> list[str]:
+    """The fleet's configs that xencfg reads as xm (Python) through libcst."""
+    from xencfg.document import ParseError
+    from xencfg.formats import xl
+
+    out = []
+    for p in sorted(fleet.rglob("*.cfg")):
+        if p.is_symlink():
+            continue
+        try:
+            xl.parse(p.read_text(), foreign_ok=True)
+        except (xl.Foreign, ParseError):
+            out.append(str(p))
+    return out
+
+
+def _libcst_import() -> None:
+    import libcst  # noqa: F401
+
+
+def _libcst_parse(paths: list[str]) -> int:
+    import libcst
+
+    for p in paths:
+        with open(p) as fh:
+            libcst.parse_module(fh.read())
+    return len(paths)
+
+
+def libcst_floor(fleet: Path, jobs: int) -> tuple[int, float]:
+    """Seconds for libcst.parse_module alone on the xm files, in ``jobs``
+    processes that have libcst imported already: the least a design that
+    reads xm configs with libcst can spend on them."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    files = _xm_files(fleet)
+    jobs = jobs or os.cpu_count() or 1
+    with ProcessPoolExecutor(jobs, initializer=_libcst_import) as pool:
+        list(pool.map(_libcst_parse, [[]] * jobs))  # start them all
+        chunks = [files[i : i + 64] for i in range(0, len(files), 64)]
+        t = time.perf_counter()
+        n = sum(pool.map(_libcst_parse, chunks))
+        return n, time.perf_counter() - t
+
+
 def _time(cmd, **kw) -> float:
     # Start each contender with no one else's writes still queued for disk.
     os.sync()
@@ -301,10 +348,12 @@ def main(argv=None) -> int:
             env=env,
             **quiet,
         )
+        n_xm, t_libcst = libcst_floor(fleet, args.jobs)
         rows = [
             ("cat (read the tree)", t_cat),
             ("cp -a (copy the tree)", t_copy),
             ("python + lark + libcst start", t_start),
+            (f"libcst.parse_module, {n_xm} xm", t_libcst),
             (f"sed -f ({args.luns} \\b rules), -i", t_sed),
             ("xencfg apply --out-dir (cold)", t_cold),
             ("xencfg check, converted tree", t_warm_1),
@@ -317,6 +366,8 @@ def main(argv=None) -> int:
         ratio = t_cold / t_sed
         verdict = "met" if ratio <= 0.25 else "NOT met"
         print(f"target xencfg cold <= 0.25 x sed: {ratio:.2f} ({verdict})")
+        floor = (t_copy + t_start + t_libcst) / t_sed
+        print(f"floor of a libcst design (copy + start + xm parse): {floor:.2f} x sed")
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
