@@ -540,3 +540,23 @@ def test_a_temp_file_left_by_a_killed_run_is_not_reused(tmp_path, monkeypatch):
     assert path.read_bytes() == b"new\n"
     assert path.stat().st_mode & 0o7777 == 0o640
     assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+def test_an_unreadable_folder_is_an_error_not_a_silent_skip(tmp_path, monkeypatch):
+    from xencfg import batch
+
+    (tmp_path / "xen/locked").mkdir(parents=True)
+    (tmp_path / "xen/a.cfg").write_text("name = 'a'\n")
+    real_scandir = os.scandir
+
+    def scandir(path):
+        if str(path).endswith("locked"):
+            raise PermissionError(13, "Permission denied")
+        return real_scandir(path)
+
+    monkeypatch.setattr(batch.os, "scandir", scandir)
+    jobs, errors = batch.collect([str(tmp_path / "xen")])
+    assert [os.path.basename(j.path) for j in jobs] == ["a.cfg"]
+    assert errors == [
+        f"{tmp_path / 'xen/locked'}: error: cannot read folder: Permission denied"
+    ]

@@ -142,8 +142,10 @@ def collect(
         try:
             with os.scandir(folder) as it:
                 found = sorted(it, key=lambda e: e.name)
-        except OSError:
-            return  # as os.walk: an unreadable folder is passed over
+        except OSError as err:
+            # Not passed over in silence: its configs would go unchecked.
+            errors.append(f"{folder}: error: cannot read folder: {err.strerror}")
+            return
         walked.add((real_root, rel_dir))
         subdirs = []
         for e in found:
