@@ -560,3 +560,20 @@ def test_an_unreadable_folder_is_an_error_not_a_silent_skip(tmp_path, monkeypatc
     assert errors == [
         f"{tmp_path / 'xen/locked'}: error: cannot read folder: Permission denied"
     ]
+
+
+def test_out_dir_replaces_a_stale_link_instead_of_writing_through_it(tmp_path):
+    src = tmp_path / "xen"
+    src.mkdir()
+    (src / "web.cfg").write_text("disk = [ 'phy:/dev/sda,xvda,w' ]\n")
+    (tmp_path / "map.txt").write_text(MAP)
+    victim = tmp_path / "victim.cfg"
+    victim.write_text("precious\n")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "web.cfg").symlink_to(victim)  # left there by something else
+    r = xencfg("apply", "--map", "map.txt", "--out-dir", "out", "xen", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert victim.read_text() == "precious\n"
+    assert not (out / "web.cfg").is_symlink()
+    assert (out / "web.cfg").read_text() == "disk = [ 'phy:/dev/sddlmaa,xvda,w' ]\n"

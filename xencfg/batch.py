@@ -28,6 +28,7 @@ import traceback
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from stat import S_ISLNK
 from typing import Iterable, Iterator, Mapping
 
 from .cache import digest, findings_from
@@ -354,13 +355,15 @@ def _write_out(job: Job, res: FileResult, out_dir: str) -> None:
         dest = os.path.join(out_dir, rel)
         _make_folder(os.path.dirname(dest) or ".")
         try:
-            os.lstat(dest)
+            found = os.lstat(dest)
         except FileNotFoundError:
             pass  # a new file: the usual case, nothing to check
         else:
-            if os.path.samefile(dest, job.real):
+            # A link already there is replaced, never followed: a copy is
+            # never written outside DIR.  The file itself (DIR reaching into
+            # the tree through a folder link) is never written at all.
+            if not S_ISLNK(found.st_mode) and os.path.samefile(dest, job.real):
                 raise OSError(0, "refusing to write into the source", dest)
-            dest = os.path.realpath(dest)
         # No fsync for copies: a killed run still leaves each one old or new
         # (the rename is atomic); only a power cut could, and the source is
         # untouched anyway.
