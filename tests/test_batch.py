@@ -577,3 +577,19 @@ def test_out_dir_replaces_a_stale_link_instead_of_writing_through_it(tmp_path):
     assert victim.read_text() == "precious\n"
     assert not (out / "web.cfg").is_symlink()
     assert (out / "web.cfg").read_text() == "disk = [ 'phy:/dev/sddlmaa,xvda,w' ]\n"
+
+
+def test_out_dir_inside_the_source_through_a_link_is_refused_before_anything(tmp_path):
+    src = tmp_path / "xen"
+    (src / "a").mkdir(parents=True)
+    (src / "a/web.cfg").write_text("disk = [ 'phy:/dev/sda,xvda,w' ]\n")
+    (src / "b.cfg").write_text("disk = [ 'phy:/dev/sdb,xvda,w' ]\n")
+    (tmp_path / "map.txt").write_text(MAP)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "a").symlink_to(src / "a")  # DIR reaches back into the tree
+    before = snapshot(src)
+    r = xencfg("apply", "--map", "map.txt", "--out-dir", "out", "xen", cwd=tmp_path)
+    assert r.returncode == 2
+    assert "would overwrite the source" in r.stderr
+    assert snapshot(src) == before and not (out / "b.cfg").exists()

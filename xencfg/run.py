@@ -178,7 +178,12 @@ def _out_dir_problem(jobs, out_dir: str) -> str | None:
                 )
             seen[rel] = job.path
             dest = os.path.join(out_dir, rel)
-            if os.path.exists(dest) and os.path.samefile(dest, job.real):
+            # (A link there is replaced, not followed: see batch._write_out.)
+            if (
+                os.path.lexists(dest)
+                and not os.path.islink(dest)
+                and os.path.samefile(dest, job.real)
+            ):
                 return f"--out-dir {out_dir} would overwrite the source {job.path}"
     return None
 
