@@ -392,6 +392,7 @@ def test_a_cached_file_is_not_parsed_again_and_says_the_same(tree):
     found.write_text(found.read_text().replace('"computed"', '"comp'))
     third = xencfg(*args, cwd=root, cache=cache)
     assert json.loads(third.stdout) == json.loads(first.stdout)
+    assert '"comp,' not in found.read_text()  # and the line is mended
 
 
 # -- progress -------------------------------------------------------------------

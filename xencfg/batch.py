@@ -22,6 +22,7 @@ are replayed (:mod:`xencfg.cache`).
 from __future__ import annotations
 
 import fnmatch
+import itertools
 import os
 import re
 import traceback
@@ -103,7 +104,7 @@ def collect(
     errors: list[str] = []
     # (shown path, real path, out-dir relative path, link text or None,
     # whether the shown path is a symlink)
-    entries: list = []
+    entries: list[tuple[str, str | None, str, str | None, bool]] = []
     stdin = False
     pending: list[tuple[int, str, str, str]] = []
     walked: set[tuple[str, str]] = set()  # (real root, folder) seen, not links
@@ -119,7 +120,7 @@ def collect(
         # that are not links are found under their folder's real path.
         if is_link is None:
             is_link = os.path.islink(shown)
-        link = text = None
+        link = None
         if root is not None and is_link:
             text = os.readlink(shown)
             inside = os.path.normpath(os.path.join(os.path.dirname(rel), text))
@@ -191,9 +192,8 @@ def collect(
         else:
             errors.append(f"{arg}: error: no such file or directory")
 
-    # realpath() costs a system call per path component.  A link whose
-    # target is in a folder the walk reached without links has that folder's
-    # real path already; only a link to a link needs realpath().
+    # A link whose target is in a folder the walk reached without links has
+    # that folder's real path already; a link to a link needs realpath().
     for i, shown, real_root, inside in pending:
         real = os.path.join(real_root, inside)
         folder = os.path.dirname(inside)
@@ -280,9 +280,9 @@ def process(job: Job, opts: Options, data: bytes | None = None) -> FileResult:
         if job.real != "-":
             res.digest = digest(data)
             found = opts.cache.get(res.digest)
-            if found is not None:
-                res.findings = findings_from(found, job.path)
-                res.cached = True
+            replayed = None if found is None else findings_from(found, job.path)
+            if replayed is not None:
+                res.findings, res.cached = replayed, True
                 return res
         try:
             doc = parse_bytes(data, job.path, opts.fmt)
@@ -374,13 +374,17 @@ def _write_out(job: Job, res: FileResult, out_dir: str) -> None:
         _make_folder(folder)
         if os.path.islink(dest) and os.readlink(dest) == text:
             continue
-        tmp = os.path.join(folder, f"{TMP_PREFIX}{os.getpid()}-link{TMP_SUFFIX}")
+        while True:
+            tmp = _temp_path(folder)
+            try:
+                os.symlink(text, tmp)
+                break
+            except FileExistsError:  # left by a killed run with our pid
+                continue
         try:
-            os.symlink(text, tmp)
             os.replace(tmp, dest)
         except BaseException:
-            if os.path.lexists(tmp):
-                os.unlink(tmp)
+            os.unlink(tmp)
             raise
 
 
@@ -400,7 +404,6 @@ _OPTS: Options | None = None
 def _init(opts: Options) -> None:
     global _OPTS
     _OPTS = opts
-    _MADE.clear()
 
 
 def _work_chunk(jobs: list[Job]) -> list[FileResult]:
@@ -469,7 +472,14 @@ def read_file(path: str) -> tuple[bytes, os.stat_result]:
         os.close(fd)
 
 
-_TMP_COUNT = iter(range(1 << 62))
+_TMP_COUNT = itertools.count()
+
+
+def _temp_path(folder: str) -> str:
+    """A fresh temp name in ``folder`` (hidden, so a walk never takes it)."""
+    return os.path.join(
+        folder, f"{TMP_PREFIX}{os.getpid()}-{next(_TMP_COUNT)}{TMP_SUFFIX}"
+    )
 
 
 def _create_temp(folder: str) -> tuple[int, str]:
@@ -477,8 +487,7 @@ def _create_temp(folder: str) -> tuple[int, str]:
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
     flags |= getattr(os, "O_NOFOLLOW", 0)
     while True:
-        name = f"{TMP_PREFIX}{os.getpid()}-{next(_TMP_COUNT)}{TMP_SUFFIX}"
-        path = os.path.join(folder, name)
+        path = _temp_path(folder)
         try:
             return os.open(path, flags, 0o600), path
         except FileExistsError:  # left by a killed run of a process with our pid

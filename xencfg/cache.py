@@ -60,13 +60,20 @@ def findings_text(findings) -> str:
     return json.dumps(rows, ensure_ascii=True, separators=(",", ":"))
 
 
-def findings_from(text: str, path: str) -> list:
-    """The findings ``findings_text`` wrote, for the file at ``path``."""
+def findings_from(text: str, path: str) -> list | None:
+    """The findings ``findings_text`` wrote, for the file at ``path``; None
+    for a damaged entry (the file is then simply read again)."""
     from .transforms.findings import Finding
 
     if not text:
         return []
-    return [Finding(**dict(zip(FIELDS, row)), path=path) for row in json.loads(text)]
+    try:
+        rows = json.loads(text)
+        if not all(isinstance(r, list) and len(r) == len(FIELDS) for r in rows):
+            return None
+        return [Finding(**dict(zip(FIELDS, r)), path=path) for r in rows]
+    except (ValueError, TypeError):
+        return None
 
 
 class Cache:
@@ -82,7 +89,7 @@ class Cache:
             with open(self.path, encoding="ascii", errors="replace") as fh:
                 for line in fh:
                     file_digest, _, found = line.rstrip("\n").partition("\t")
-                    if len(file_digest) == 64 and _valid(found):
+                    if len(file_digest) == 64:
                         seen[file_digest] = found
         except OSError:
             pass  # a missing cache is an empty one
@@ -90,8 +97,9 @@ class Cache:
         return self
 
     def add(self, file_digest: str, findings=()) -> None:
-        if file_digest not in self.seen:
-            self.new[file_digest] = findings_text(findings)
+        found = findings_text(findings)
+        if self.seen.get(file_digest) != found:  # new, or a damaged line
+            self.new[file_digest] = found
 
     def save(self) -> None:
         """Write the cache if anything is new; never fails the run."""
@@ -121,17 +129,3 @@ class Cache:
                 raise
         except OSError:
             pass
-
-
-def _valid(found: str) -> bool:
-    """A findings field this version can replay (a damaged line is ignored:
-    the file is then just parsed again)."""
-    if not found:
-        return True
-    try:
-        rows = json.loads(found)
-        return isinstance(rows, list) and all(
-            isinstance(r, list) and len(r) == len(FIELDS) for r in rows
-        )
-    except ValueError:
-        return False

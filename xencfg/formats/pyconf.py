@@ -169,6 +169,25 @@ def _dotted(e: Any) -> str | None:
     return None
 
 
+# What else xm would compute, by libcst node type, in the order tried.
+_REASONS = (
+    (("Call",), "a function call"),
+    (("ConcatenatedString",), "implicit string concatenation"),
+    (("FormattedString",), "an f-string"),
+    (("SimpleString",), "a bytes literal"),
+    (("Subscript",), "a subscript"),
+    (("IfExp",), "a conditional expression"),
+    (("Dict", "DictComp"), "a dict"),
+    (("Set",), "a set"),
+    (("ListComp", "SetComp", "GeneratorExp"), "a comprehension"),
+    (("Lambda",), "a lambda"),
+    (("Comparison",), "a comparison"),
+    (("BooleanOperation",), "an 'and'/'or' expression"),
+    (("UnaryOperation",), "an operator expression"),
+    (("StarredElement",), "'*' unpacking"),
+)
+
+
 def _reason(e: Any) -> str:
     cst = _cst
     if isinstance(e, cst.BinaryOperation):
@@ -183,34 +202,9 @@ def _reason(e: Any) -> str:
     if isinstance(e, cst.Attribute):
         name = _dotted(e)
         return f"an attribute '{name}'" if name else "an attribute"
-    if isinstance(e, cst.Call):
-        return "a function call"
-    if isinstance(e, cst.ConcatenatedString):
-        return "implicit string concatenation"
-    if isinstance(e, cst.FormattedString):
-        return "an f-string"
-    if isinstance(e, cst.SimpleString):
-        return "a bytes literal"
-    if isinstance(e, cst.Subscript):
-        return "a subscript"
-    if isinstance(e, cst.IfExp):
-        return "a conditional expression"
-    if isinstance(e, (cst.Dict, cst.DictComp)):
-        return "a dict"
-    if isinstance(e, cst.Set):
-        return "a set"
-    if isinstance(e, (cst.ListComp, cst.SetComp, cst.GeneratorExp)):
-        return "a comprehension"
-    if isinstance(e, cst.Lambda):
-        return "a lambda"
-    if isinstance(e, cst.Comparison):
-        return "a comparison"
-    if isinstance(e, cst.BooleanOperation):
-        return "an 'and'/'or' expression"
-    if isinstance(e, cst.UnaryOperation):
-        return "an operator expression"
-    if isinstance(e, cst.StarredElement):
-        return "'*' unpacking"
+    for names, reason in _REASONS:
+        if isinstance(e, tuple(getattr(cst, n) for n in names)):
+            return reason
     return "a computed value"
 
 
