@@ -4,7 +4,7 @@
 
 Prints, for each format, MB/s over the real-world corpus (xl files through
 ``xencfg.formats.xl``, S-expressions through ``xencfg.formats.sxp`` and
-Python-style xm configs through ``xencfg.formats.pyconf``) and over a
+Python-style xm configs through ``xencfg.formats.xm``) and over a
 generated input of about ``--size`` MB for xl and for S-expressions; then the
 peak memory of parsing each generated input: the tracemalloc peak, and the
 growth of the process's maximum resident set size (``ru_maxrss``), each
@@ -42,7 +42,7 @@ CORPUS = ROOT.parent / "shared" / "corpus"
 FORMATS = [
     ("xl", "xencfg.formats.xl", "xl"),
     ("sxp", "xencfg.formats.sxp", "sxp"),
-    ("xm", "xencfg.formats.pyconf", "xm"),
+    ("xm", "xencfg.formats.xm", "xm"),
 ]
 
 

@@ -360,7 +360,8 @@ def test_cache_skips_nothing_that_matters(tree):
 
 
 def test_a_cached_file_is_not_parsed_again_and_says_the_same(tree):
-    from xencfg.batch import Job, Options, process
+    from xencfg.pipeline import Options, process
+    from xencfg.walk import Job
     from xencfg.cache import Cache, key
     from xencfg.maps import parse_map
 
@@ -493,7 +494,7 @@ def test_a_killed_run_leaves_every_file_old_or_new(tmp_path):
 
 # -- walking: links resolved as the file system does ---------------------------
 def test_every_job_is_its_real_file_however_it_was_reached(tmp_path):
-    from xencfg.batch import collect
+    from xencfg.walk import collect
 
     top = tmp_path / "xen"
     (top / "auto").mkdir(parents=True)
@@ -525,8 +526,8 @@ def test_every_job_is_its_real_file_however_it_was_reached(tmp_path):
 
 
 def test_a_temp_file_left_by_a_killed_run_is_not_reused(tmp_path, monkeypatch):
-    from xencfg import batch
-    from xencfg.batch import TMP_PREFIX, TMP_SUFFIX, write_atomic
+    from xencfg import write as batch
+    from xencfg.write import TMP_PREFIX, TMP_SUFFIX, write_atomic
 
     monkeypatch.setattr(batch, "_TMP_COUNT", iter(range(1000)))
 
@@ -544,7 +545,7 @@ def test_a_temp_file_left_by_a_killed_run_is_not_reused(tmp_path, monkeypatch):
 
 
 def test_an_unreadable_folder_is_an_error_not_a_silent_skip(tmp_path, monkeypatch):
-    from xencfg import batch
+    from xencfg import walk as batch
 
     (tmp_path / "xen/locked").mkdir(parents=True)
     (tmp_path / "xen/a.cfg").write_text("name = 'a'\n")

@@ -22,7 +22,7 @@ from xencfg.document import (
     decode,
     encode,
 )
-from xencfg.formats import pyconf
+from xencfg.formats import xm as pyconf
 
 XM = CORPUS / "xm"
 
@@ -370,7 +370,7 @@ def test_python2_constructs():
 
 def test_import_is_lazy():
     code = (
-        "import sys, xencfg.formats.pyconf as p\n"
+        "import sys, xencfg.formats.xm as p\n"
         "assert 'libcst' not in sys.modules\n"
         "p.parse('x = 1\\n')\n"
         "assert 'libcst' in sys.modules\n"

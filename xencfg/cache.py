@@ -22,9 +22,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 
 from . import __version__
+from .write import replace
 
 
 def cache_dir() -> str:
@@ -105,27 +105,13 @@ class Cache:
         """Write the cache if anything is new; never fails the run."""
         if not self.new:
             return
-        folder = os.path.dirname(self.path)
+        entries = {**self.seen, **self.new}
+        data = "".join(
+            f"{d}\t{found}\n" if found else f"{d}\n"
+            for d, found in sorted(entries.items())
+        ).encode()
         try:
-            os.makedirs(folder, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".xencfg-", suffix=".tmp", dir=folder)
-            try:
-                with os.fdopen(fd, "wb") as fh:
-                    entries = {**self.seen, **self.new}
-                    fh.write(
-                        "".join(
-                            f"{d}\t{found}\n" if found else f"{d}\n"
-                            for d, found in sorted(entries.items())
-                        ).encode()
-                    )
-                    fh.flush()
-                    os.fsync(fh.fileno())
-                os.replace(tmp, self.path)
-            except BaseException:
-                try:
-                    os.unlink(tmp)
-                except OSError:
-                    pass
-                raise
+            os.makedirs(os.path.dirname(self.path), exist_ok=True)
+            replace(self.path, data)
         except OSError:
             pass

@@ -14,24 +14,12 @@ import traceback
 
 from . import __version__
 from .document import ParseError
-
-OK, CHANGED, BAD, INTERNAL = 0, 1, 2, 123
-
-
-class Usage(Exception):
-    """Bad usage or unreadable input named on the command line: exit 2."""
-
-
-class Failed(Exception):
-    """Bad input, already worded as ``PATH:LINE: error: ...``: exit 2."""
+from .errors import BAD, CHANGED, INTERNAL, INTERRUPTED, OK, Failed, Usage, err
+from .pipeline import load_map_or_fail, read_or_usage
 
 
 def out(text: str) -> None:
     sys.stdout.write(text)
-
-
-def err(text: str) -> None:
-    sys.stderr.write(text if text.endswith("\n") else text + "\n")
 
 
 # -- arguments --------------------------------------------------------------
@@ -70,9 +58,7 @@ def _parser() -> argparse.ArgumentParser:
         s = sub.add_parser(name, help=helptext)
         _migrate_args(s, name)
 
-    from .plan import add_arguments
-
-    add_arguments(sub.add_parser("plan", help="a per-domain migration runbook"))
+    plan_args(sub.add_parser("plan", help="a per-domain migration runbook"))
     return p
 
 
@@ -140,6 +126,47 @@ def _migrate_args(s: argparse.ArgumentParser, name: str) -> None:
         )
 
 
+def plan_args(p: argparse.ArgumentParser) -> None:
+    from .plan.model import DEFAULT_AUTO
+
+    p.description = (
+        "Write a per-domain runbook for moving guests to their multipath "
+        "devices: stop, suspend autostart, patch the config, switch the LU "
+        "to multi-path (manual), start, restore autostart."
+    )
+    p.add_argument("paths", nargs="+", metavar="PATH", help="configs or folders")
+    p.add_argument("--map", required=True, metavar="FILE", help="dlmcfgmgr -v, ...")
+    p.add_argument(
+        "--map-format",
+        default="auto",
+        choices=MAP_FORMATS,
+    )
+    p.add_argument(
+        "--running",
+        metavar="DUMP",
+        help="'xm list -l' output for all domains: which run, and the "
+        "xend-managed ones (default: the script checks at run time)",
+    )
+    p.add_argument(
+        "--auto-dir",
+        metavar="DIR",
+        help=f"autostart folder (default: {DEFAULT_AUTO} when it exists)",
+    )
+    p.add_argument(
+        "--toolstack",
+        choices=("xm", "xl"),
+        default="xm",
+        help="commands to stop and start domains (default: xm, as the HDLM "
+        "manual uses)",
+    )
+    p.add_argument("--format", choices=("text", "sh", "json"), default="text")
+    p.add_argument("-o", "--output", metavar="FILE", help="write here, not stdout")
+    p.add_argument(
+        "--include", action="append", default=[], metavar="GLOB", help="in folders"
+    )
+    p.add_argument("--exclude", action="append", default=[], metavar="GLOB")
+
+
 FORMATS = ("auto", "xl", "xm", "sxp")
 MAP_FORMATS = ("auto", "dlmcfgmgr", "dlnkmgr", "multipath", "powermt", "plain")
 
@@ -157,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
         code = BAD
     except KeyboardInterrupt:
         err("xencfg: interrupted")
-        code = 130
+        code = INTERRUPTED
     except BrokenPipeError:
         code = OK
     except Exception:
@@ -173,11 +200,7 @@ def run() -> None:
 def _read_input(path: str) -> bytes:
     if path == "-":
         return sys.stdin.buffer.read()
-    try:
-        with open(path, "rb") as fh:
-            return fh.read()
-    except OSError as e:
-        raise Usage(f"{path}: {e.strerror or e}") from None
+    return read_or_usage(path)
 
 
 # -- parse ------------------------------------------------------------------
@@ -202,8 +225,8 @@ def cmd_parse(args) -> int:
 
 # -- roundtrip ----------------------------------------------------------------
 def cmd_roundtrip(args) -> int:
-    from .batch import collect
     from .formats.detect import parse_bytes
+    from .walk import collect
 
     jobs, missing = collect(args.paths, args.include, args.exclude)
     for m in missing:
@@ -238,20 +261,6 @@ def _n(count: int, word: str) -> str:
 
 
 # -- map --------------------------------------------------------------------
-def load_map_or_fail(path: str, fmt: str):
-    """The device map at ``path``, its warnings on stderr; Failed if bad."""
-    from .maps import MapError, load_map
-
-    try:
-        dm = load_map(path, fmt)
-    except MapError as e:
-        raise Failed(e.format(path)) from None
-    for line, msg in dm.warnings:
-        where = f"{path}:{line}" if line else path
-        err(f"{where}: warning: {msg}")
-    return dm
-
-
 def cmd_map(args) -> int:
     from .maps.render import table, to_json
 
@@ -265,14 +274,41 @@ def cmd_map(args) -> int:
 
 # -- check / diff / apply -----------------------------------------------------
 def cmd_migrate(args) -> int:
-    from .run import migrate_command
+    from .batch import Batch, run_batch
+    from .deliver import Delivery
+    from .pipeline import Options
+    from .report import Report
 
     devmap = None
     if args.map:
         devmap = load_map_or_fail(args.map, args.map_format)
     elif args.command != "check":
         raise Usage(f"{args.command} needs --map FILE (the device map)")
-    return migrate_command(args, devmap)
+    command = args.command
+    how = Delivery()
+    if command == "diff":
+        how.patch_root = args.relative or os.getcwd()
+    elif command == "apply":
+        how.write, how.backup, how.out_dir = True, args.backup, args.out_dir
+    report = Report(
+        command,
+        policy=devmap is None,
+        json_report=args.report == "json",
+        quiet=args.quiet,
+        strict=args.strict,
+        changes_fail=command == "check" or (command == "diff" and args.check),
+    )
+    batch = Batch(
+        args.paths,
+        Options(devmap, args.format, args.resolve_links),
+        how,
+        report,
+        args.include,
+        args.exclude,
+        use_cache=not args.no_cache and not args.resolve_links,
+        workers=args.jobs,
+    )
+    return run_batch(batch)
 
 
 def cmd_plan(args) -> int:

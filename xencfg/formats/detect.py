@@ -29,9 +29,9 @@ def parse_text(text: str, path: str = "-", fmt: str = "auto") -> Document:
 
         return sxp.parse(text, path)
     if fmt == "xm":
-        from . import pyconf
+        from . import xm
 
-        return pyconf.parse(text, path)
+        return xm.parse(text, path)
     from . import xl
 
     try:
@@ -45,10 +45,10 @@ def parse_text(text: str, path: str = "-", fmt: str = "auto") -> Document:
         if fmt == "xl":
             raise
         foreign, xl_error = None, err
-    from . import pyconf
+    from . import xm
 
     try:
-        return pyconf.parse(text, path)
+        return xm.parse(text, path)
     except ParseError as py_error:
         if xl_error is None:
             xl_error = foreign.error()

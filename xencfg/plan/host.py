@@ -5,11 +5,11 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from .document import ParseError
-from .formats.detect import parse_bytes
-from .plan_model import BLOCKING, Disk, Domain, Link, Plan
-from .transforms.disks import sxp_domains, sxp_field
-from .transforms.migrate import Migrate
+from ..errors import Failed
+from ..pipeline import convert_or_fail, read_or_usage
+from ..transforms.disks import sxp_domains, sxp_field
+from ..transforms.migrate import Migrate
+from .model import BLOCKING, Disk, Domain, Link, Plan
 
 PARKED_SUFFIX = ".xencfg-suspended"
 
@@ -46,17 +46,9 @@ class Running:
 
 
 def read_dump(path: str, devmap) -> dict[str, Running]:
-    from .cli import Failed, Usage
-
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read()
-    except OSError as e:
-        raise Usage(f"{path}: {e.strerror or e}") from None
-    try:
-        doc = parse_bytes(data, path, "sxp")
-    except ParseError as e:
-        raise Failed(e.format(path)) from None
+    data = read_or_usage(path)
+    done = convert_or_fail(data, path, "sxp", Migrate(devmap))
+    doc = done.doc
     out: dict[str, Running] = {}
     for name, node in sxp_domains(doc):
         if name is None:
@@ -69,8 +61,7 @@ def read_dump(path: str, devmap) -> dict[str, Running]:
         out[name] = Running(name, num, sxp_field(node, "on_xend_start"), [], [])
     if not out:
         raise Failed(f"{path}:1:1: error: no (domain ...) with a (name ...) found")
-    _, findings = Migrate(devmap).run(doc)
-    for f in findings:
+    for f in done.findings:
         run = out.get(f.domain or "")
         if run is None:
             continue

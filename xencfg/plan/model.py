@@ -6,6 +6,8 @@ import hashlib
 import os
 from dataclasses import dataclass, field
 
+DEFAULT_AUTO = "/etc/xen/auto"  # the autostart folder, when it exists
+
 # Finding kinds that stop a domain from being migrated.
 BLOCKING = ("unmapped", "computed", "symbolic", "unsupported", "policy")
 

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import shlex
 
-from .plan_model import Domain, Plan
-from .plan_steps import managed_edit_text, multipath_text
+from .model import Domain, Plan
+from .steps import managed_edit_text, multipath_text
 
 q = shlex.quote
 
@@ -301,7 +301,7 @@ def _delim(dom: Domain) -> str:
 
 
 def _sha(data: bytes | None) -> str:
-    from .plan_model import sha256
+    from .model import sha256
 
     return sha256(data or b"")
 

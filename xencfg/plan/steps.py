@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .plan_model import Domain, Plan, sha256
+from .model import Domain, Plan, sha256
 
 
 def steps(plan: Plan, dom: Domain) -> list[dict]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from .plan_model import Plan
-from .plan_steps import steps
+from .model import Plan
+from .steps import steps
 
 
 def render_text(plan: Plan) -> str:

@@ -38,7 +38,7 @@ def find_disks(doc: Document) -> list[DiskSite]:
 
 
 def _setting_disks(doc: Document):
-    domain = _config_name(doc)
+    domain = domain_name(doc)
     for s in doc.settings():
         if s.key not in DISK_KEYS or s.value is None:
             continue
@@ -55,11 +55,29 @@ def _values(node: Node, domain, conditional):
             yield from _values(item, domain, conditional)
 
 
-def _config_name(doc: Document) -> str | None:
+def domain_name(doc: Document) -> str | None:
+    """The name of the one domain ``doc`` defines, or None when it cannot be
+    told for sure.
+
+    xl/xm: the last ``name = "..."`` setting, if it is a literal string and
+    no ``name`` setting is conditional (``name = "a"`` then ``if x: name =
+    "b"`` may start either domain, so it has no name).  S-expressions: the
+    name of its only ``(domain ...)`` (or ``(vm ...)``) expression.
+    """
+    if doc.fmt == "sxp":
+        names = [n for n, _ in sxp_domains(doc)]
+        if not names:
+            names = [
+                _sxp_field(top, "name")
+                for top in doc.body
+                if isinstance(top, List) and top.head == "vm"
+            ]
+        return names[0] if len(names) == 1 else None
     name = None
     for s in doc.settings("name"):
-        if isinstance(s.value, Str) and not s.conditional:
-            name = s.value.value
+        if s.conditional:
+            return None
+        name = s.value.value if isinstance(s.value, Str) else None
     return name
 
 
@@ -105,4 +123,11 @@ def sxp_field(node: List, key: str) -> str | None:
     return _sxp_field(node, key)
 
 
-__all__ = ["DiskSite", "find_disks", "sxp_domains", "sxp_field", "Setting"]
+__all__ = [
+    "DiskSite",
+    "domain_name",
+    "find_disks",
+    "sxp_domains",
+    "sxp_field",
+    "Setting",
+]

@@ -1,0 +1,64 @@
+"""Delivery: what becomes of a converted file.
+
+A worker delivers a file where it is (the patch text for a diff, the atomic
+write in place or the --out-dir copy for apply); standard input is delivered
+by the parent, on stdout, through ``deliver_stdin``.  Delivery knows nothing
+of the command line: a Delivery says what to produce.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+
+from .diffs import unified
+from .pipeline import FileResult
+from .write import write_atomic, write_copies
+
+
+@dataclass
+class Delivery:
+    patch_root: str | None = None  # a patch, paths relative to this folder
+    write: bool = False  # write the converted file (in place, or out_dir)
+    backup: str | None = None  # in place: keep each original as FILE+SUFFIX
+    out_dir: str | None = None  # write copies of every file under this folder
+    made: set[str] = field(default_factory=set)  # out-dir folders made
+
+
+def deliver(job, res: FileResult, how: Delivery) -> None:
+    """Deliver the result of the walk.Job ``job``; raises OSError."""
+    if how.patch_root is not None and res.changed:
+        res.patch = unified(res.old, res.new, patch_path(job.path, how.patch_root))
+    elif how.write and how.out_dir is not None:
+        data = res.new if res.changed else res.old
+        st = res.stat or os.stat(job.real)
+        write_copies(job.real, data, st, job.outs, job.links, how.out_dir, how.made)
+        res.written = True
+    elif how.write and res.changed:
+        write_atomic(job.real, res.new, how.backup)
+        res.written = True
+
+
+def deliver_stdin(res: FileResult, how: Delivery) -> None:
+    """Standard input, converted: the new bytes (apply) or a patch (diff) on
+    stdout."""
+    if not res.changed:
+        return
+    if how.write:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(res.new)
+        sys.stdout.buffer.flush()
+    elif how.patch_root is not None:
+        sys.stdout.write(unified(res.old, res.new, "-"))
+
+
+def patch_path(path: str, root: str) -> str:
+    """``path`` as a patch names it: relative to ``root`` with '/' separators;
+    a file outside ``root`` by its absolute path without the leading '/'
+    (apply such a patch with ``patch -p1 -d /``)."""
+    full = os.path.abspath(path)
+    rel = os.path.relpath(full, os.path.abspath(root))
+    if rel == ".." or rel.startswith(".." + os.sep):
+        rel = full.lstrip(os.sep)
+    return rel.replace(os.sep, "/")

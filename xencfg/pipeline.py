@@ -1,0 +1,174 @@
+"""The one-way path for one file: read, detect, parse, find disks, transform.
+
+Every caller runs this path through here: the batch (check, diff, apply),
+the plan (its configs) and the plan's reading of an ``xm list -l`` dump.
+``process`` never raises and returns a small picklable FileResult, for a
+worker of a pool; ``read_or_usage`` and ``convert_or_fail`` raise the
+command errors of :mod:`xencfg.errors`, for callers that stop at the first
+bad input.
+
+No pre-filter skips parsing on a first run: a file without any ``disk`` or
+``uname`` text has no disks, but it may still be malformed, and a malformed
+file must be reported; only a parse can tell.  So every file is parsed, and
+only the transform is skipped when the (ASCII) text cannot hold a disk (see
+``may_have_disks``).  Re-runs are made fast by the cache instead: a file
+whose exact bytes were seen unchanged is not parsed again, and its findings
+are replayed (:mod:`xencfg.cache`).
+"""
+
+from __future__ import annotations
+
+import os
+import traceback
+from dataclasses import dataclass, field
+from typing import Mapping
+
+from .cache import digest, findings_from
+from .document import Document, ParseError
+from .errors import Failed, Usage, err
+from .formats.detect import parse_bytes
+from .maps import DeviceMap
+from .transforms.findings import Finding
+from .transforms.migrate import Migrate
+
+
+@dataclass
+class Options:
+    """What decides a file's result, besides its bytes."""
+
+    devmap: DeviceMap | None = None
+    fmt: str = "auto"
+    resolve_links: bool = False
+    cache: Mapping[str, str] = field(default_factory=dict)  # see cache.py
+
+
+@dataclass
+class Converted:
+    doc: Document
+    findings: list[Finding]
+    new: bytes | None  # the edited bytes; None when there is no edit
+
+
+@dataclass
+class FileResult:
+    path: str
+    real: str
+    old: bytes | None = None  # dropped once delivered by a worker
+    new: bytes | None = None  # None when nothing changes
+    findings: list[Finding] = field(default_factory=list)
+    error: str | None = None  # "PATH:LINE:COL: error: ..." for bad input
+    crash: str | None = None  # an internal error, with its traceback
+    changed: bool = False
+    digest: str | None = None  # sha256 of the bytes read
+    cached: bool = False  # skipped: these bytes were seen unchanged before
+    patch: str = ""  # diff: the file's part of the patch
+    written: bool = False  # apply: the file (or its out-dir copy) was written
+    stat: os.stat_result | None = None  # of the file read, for --out-dir copies
+
+    @property
+    def cacheable(self) -> bool:
+        """Read, unchanged, no error: may go into the cache (with its findings)."""
+        return (
+            self.digest is not None
+            and not self.cached
+            and not self.changed
+            and self.error is None
+            and self.crash is None
+        )
+
+
+def may_have_disks(text: str) -> bool:
+    """False only when no disk can be in ``text``: disks are found under a
+    ``disk`` setting (xl, xm) or a ``uname`` (S-expressions), so ASCII text
+    without either word has none.  Non-ASCII text always counts as maybe:
+    Python reads full-width letters in names as ASCII ones."""
+    return not text.isascii() or "disk" in text or "uname" in text
+
+
+def convert(data: bytes, path: str, fmt: str, transform) -> Converted:
+    """Parse ``data`` and run ``transform`` on it; raises ParseError."""
+    doc = parse_bytes(data, path, fmt)
+    if not may_have_disks(doc.text):
+        return Converted(doc, [], None)
+    edits, findings = transform.run(doc)
+    return Converted(doc, findings, doc.apply(edits) if edits else None)
+
+
+def convert_or_fail(data: bytes, path: str, fmt: str, transform) -> Converted:
+    try:
+        return convert(data, path, fmt, transform)
+    except ParseError as e:
+        raise Failed(e.format(path)) from None
+
+
+def read_file(path: str) -> tuple[bytes, os.stat_result]:
+    """The bytes of ``path`` and its stat, in as few system calls as it takes."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    try:
+        st = os.fstat(fd)
+        chunks = []
+        size = max(st.st_size, 0) + 1  # one more, to see the end of the file
+        while True:
+            chunk = os.read(fd, size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size = 1 << 16
+        return b"".join(chunks), st
+    finally:
+        os.close(fd)
+
+
+def read_or_usage(path: str) -> bytes:
+    """The bytes of a file named by the user; Usage if it cannot be read."""
+    try:
+        with open(path, "rb") as fh:
+            return fh.read()
+    except OSError as e:
+        raise Usage(f"{path}: {e.strerror or e}") from None
+
+
+def load_map_or_fail(path: str, fmt: str):
+    """The device map at ``path``, its warnings on stderr; Failed if bad."""
+    from .maps import MapError, load_map
+
+    try:
+        dm = load_map(path, fmt)
+    except MapError as e:
+        raise Failed(e.format(path)) from None
+    for line, msg in dm.warnings:
+        where = f"{path}:{line}" if line else path
+        err(f"{where}: warning: {msg}")
+    return dm
+
+
+def process(job, opts: Options, data: bytes | None = None) -> FileResult:
+    """Run the whole path for one file (a walk.Job).  Never raises."""
+    res = FileResult(job.path, job.real)
+    try:
+        if data is None:
+            try:
+                data, res.stat = read_file(job.real)
+            except OSError as e:  # only the file's own errors are "bad input"
+                res.error = f"{job.path}: error: {e.strerror or e}"
+                return res
+        res.old = data
+        if job.real != "-":
+            res.digest = digest(data)
+            found = opts.cache.get(res.digest)
+            replayed = None if found is None else findings_from(found, job.path)
+            if replayed is not None:
+                res.findings, res.cached = replayed, True
+                return res
+        transform = Migrate(opts.devmap, opts.resolve_links)
+        try:
+            done = convert(data, job.path, opts.fmt, transform)
+        except ParseError as e:
+            res.error = e.format(job.path)
+            return res
+        res.findings = done.findings
+        if done.new is not None and done.new != data:
+            res.new, res.changed = done.new, True
+    except Exception:  # an internal error: reported, never raised
+        res.crash = traceback.format_exc()
+    return res

@@ -1,0 +1,75 @@
+"""The worker pool: the pipeline and delivery over many files, in parallel.
+
+A worker runs the whole path for one file (:func:`xencfg.pipeline.process`)
+and delivers it (:mod:`xencfg.deliver`), then returns a small picklable
+FileResult; it never raises and never prints.  Only the parent prints, so
+the output of parallel runs never interleaves.
+
+Speed: the parser tables are built in the parent before the pool forks,
+libcst is imported once per worker at most, and jobs travel in chunks, each
+with the options (the map and the cache's digests: small next to a chunk's
+work).
+"""
+
+from __future__ import annotations
+
+import traceback
+from concurrent.futures import ProcessPoolExecutor
+from functools import partial
+from typing import Iterator
+
+from .deliver import Delivery, deliver
+from .pipeline import FileResult, Options, process
+
+
+def work(job, opts: Options, how: Delivery) -> FileResult:
+    """process() and deliver one walk.Job.  Never raises.
+
+    The bytes are dropped from the result once delivered, so little travels
+    back to the parent (standard input keeps them: the parent writes it).
+    """
+    res = process(job, opts)
+    if res.error or res.crash or job.real == "-":
+        return res
+    try:
+        deliver(job, res, how)
+    except OSError as e:
+        res.error = f"{job.path}: error: cannot write: {e.strerror or e}" + (
+            f": {e.filename}" if e.filename else ""
+        )
+    except Exception:
+        res.crash = traceback.format_exc()
+    res.old = res.new = res.stat = None
+    return res
+
+
+def _work_chunk(opts: Options, how: Delivery, jobs: list) -> list[FileResult]:
+    return [work(job, opts, how) for job in jobs]
+
+
+def _warm_up() -> None:
+    """Build the parser tables once, in the parent, before workers fork."""
+    try:
+        from .formats import xl
+
+        xl._parser()
+    except Exception:
+        pass
+
+
+def run_jobs(
+    jobs: list, opts: Options, how: Delivery, workers: int = 1
+) -> Iterator[FileResult]:
+    """work() on every job; results in job order; in parallel when
+    ``workers`` > 1 and there are enough files to pay for the processes."""
+    how.made.clear()
+    if workers <= 1 or len(jobs) < 16:
+        for job in jobs:
+            yield work(job, opts, how)
+        return
+    _warm_up()
+    size = max(1, min(128, len(jobs) // (workers * 8)))
+    chunks = [jobs[i : i + size] for i in range(0, len(jobs), size)]
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        for results in pool.map(partial(_work_chunk, opts, how), chunks):
+            yield from results

@@ -1,0 +1,195 @@
+"""Walking: the files a command takes, each real file once, as Jobs.
+
+Files named on the command line are always taken; files found by walking a
+folder must match an include glob and no exclude glob.  Hidden and VCS
+folders are skipped, and so are linked folders (not followed) and the
+folders in ``skip`` (an --out-dir inside the tree).  A file reached twice (a
+symlink in ``auto/`` to ``../web01.cfg``) is one job, shown under its own
+name rather than the link's when both are walked.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+DEFAULT_INCLUDE = ("*.cfg", "*.sxp", "xend-config.sxp")
+SKIP_DIRS = {".git", ".hg", ".svn", "CVS", ".bzr", "_darcs", "__pycache__"}
+
+
+@dataclass
+class Job:
+    path: str  # as the user should see it
+    real: str  # the file to read and write (symlinks resolved)
+    # --out-dir: where the converted content goes (relative to DIR), and the
+    # symbolic links to reproduce there as (relative path, link text).
+    outs: list[str] = field(default_factory=list)
+    links: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class _Entry:
+    """One name the walk reached."""
+
+    shown: str
+    real: str | None  # None until a pending link is resolved
+    rel: str  # relative path ('/' separators) under the walked folder
+    link: str | None  # the link text of a relative link inside the tree
+    is_link: bool
+
+
+def collect(
+    paths: Iterable[str],
+    include: Iterable[str] = (),
+    exclude: Iterable[str] = (),
+    skip: Iterable[str] = (),
+) -> tuple[list[Job], list[str]]:
+    """Files to process, each real file once, and errors for missing paths
+    and unreadable folders (``skip``: real paths of folders not to walk)."""
+    walker = _Walker(include, exclude, skip)
+    stdin = False
+    for arg in paths:
+        if arg == "-":
+            stdin = True
+            continue
+        p = Path(arg)
+        if p.is_dir():
+            top = os.path.normpath(arg)
+            walker.walk(arg, "", "" if top == "." else top, os.path.realpath(arg))
+        elif p.is_file():
+            walker.entry(arg, os.path.basename(arg), None)
+        else:
+            walker.errors.append(f"{arg}: error: no such file or directory")
+    walker.resolve_pending()
+    jobs = _jobs(walker.entries)
+    if stdin:
+        jobs.insert(0, Job("-", "-"))
+    return jobs, walker.errors
+
+
+class _Walker:
+    def __init__(self, include, exclude, skip):
+        self.inc_rx = _globs(tuple(include) or DEFAULT_INCLUDE)
+        self.exc_rx = _globs(exclude)
+        self.skip_real = {os.path.realpath(s) for s in skip}
+        self.errors: list[str] = []
+        self.entries: list[_Entry] = []
+        self.pending: list[tuple[int, str, str, str]] = []
+        self.walked: set[tuple[str, str]] = set()  # (real root, folder), no links
+
+    def entry(self, shown, rel, root, real_root="", is_link=None) -> None:
+        # realpath() costs a system call per path component: walked files
+        # that are not links are found under their folder's real path.
+        if is_link is None:
+            is_link = os.path.islink(shown)
+        link = None
+        if root is not None and is_link:
+            text = os.readlink(shown)
+            inside = os.path.normpath(os.path.join(os.path.dirname(rel), text))
+            if not os.path.isabs(text) and not inside.startswith(".."):
+                link = text
+        if root is not None and not is_link:
+            real = os.path.join(real_root, rel)
+        elif link is not None:
+            # A relative link inside the walked tree: resolved once the walk
+            # has seen every folder (see resolve_pending).
+            real = None
+            self.pending.append((len(self.entries), shown, real_root, inside))
+        else:
+            real = os.path.realpath(shown)
+        rel = rel.replace(os.sep, "/")
+        self.entries.append(_Entry(shown, real, rel, link, is_link))
+
+    def walk(self, folder: str, rel_dir: str, top: str, real_root: str) -> None:
+        # os.scandir gives each entry's type without a stat per file.
+        try:
+            with os.scandir(folder) as it:
+                found = sorted(it, key=lambda e: e.name)
+        except OSError as e:
+            # Not passed over in silence: its configs would go unchecked.
+            self.errors.append(f"{folder}: error: cannot read folder: {e.strerror}")
+            return
+        self.walked.add((real_root, rel_dir))
+        subdirs = []
+        for e in found:
+            if e.name.startswith("."):
+                continue
+            rel = f"{rel_dir}/{e.name}" if rel_dir else e.name
+            if _is_dir(e):
+                if self._follow(e):
+                    subdirs.append((e.path, rel))
+            elif self._takes(e, rel):
+                self.entry(os.path.join(top, rel), rel, top, real_root, e.is_symlink())
+        for path, rel in subdirs:
+            self.walk(path, rel, top, real_root)
+
+    def _follow(self, e: os.DirEntry) -> bool:
+        if e.is_symlink() or e.name in SKIP_DIRS:
+            return False  # symlinked folders are not followed
+        return not (self.skip_real and os.path.realpath(e.path) in self.skip_real)
+
+    def _takes(self, e: os.DirEntry, rel: str) -> bool:
+        if not (self.inc_rx.match(e.name) or self.inc_rx.match(rel)):
+            return False
+        exc = self.exc_rx
+        if exc is not None and (exc.match(e.name) or exc.match(rel)):
+            return False
+        try:
+            return e.is_file()
+        except OSError:
+            return False
+
+    def resolve_pending(self) -> None:
+        # A link whose target is in a folder the walk reached without links
+        # has that folder's real path already; a link to a link needs
+        # realpath().
+        for i, shown, real_root, inside in self.pending:
+            real = os.path.join(real_root, inside)
+            folder = os.path.dirname(inside)
+            if (real_root, folder) not in self.walked or os.path.islink(real):
+                real = os.path.realpath(shown)
+            self.entries[i].real = real
+
+
+def _is_dir(e: os.DirEntry) -> bool:
+    try:
+        return e.is_dir()
+    except OSError:
+        return False
+
+
+def _jobs(entries: list[_Entry]) -> list[Job]:
+    """One job per real file: shown under a name that is not a symlink if the
+    walk has one, else under the first name it was reached by."""
+    order: list[str] = []
+    reps: dict[str, int] = {}
+    for i, e in enumerate(entries):
+        if e.real not in reps or (entries[reps[e.real]].is_link and not e.is_link):
+            if e.real not in reps:
+                order.append(e.real)
+            reps[e.real] = i
+    contents = {entries[i].rel for i in reps.values()}
+    by_real = {real: Job(entries[reps[real]].shown, real) for real in order}
+    for i, e in enumerate(entries):
+        job = by_real[e.real]
+        target = None
+        if e.link is not None:
+            target = os.path.normpath(os.path.join(os.path.dirname(e.rel), e.link))
+            target = target.replace(os.sep, "/")
+        if i == reps[e.real] or e.link is None or target not in contents:
+            job.outs.append(e.rel)
+        else:
+            job.links.append((e.rel, e.link))
+    return [by_real[r] for r in order]
+
+
+def _globs(globs: Iterable[str]) -> "re.Pattern[str] | None":
+    """One regular expression for a set of shell globs (None for no globs)."""
+    globs = tuple(globs)
+    if not globs:
+        return None
+    return re.compile("|".join(f"(?:{fnmatch.translate(g)})" for g in globs))

@@ -1,0 +1,160 @@
+"""Atomic writing: a temp file in the same folder, fsync, rename.
+
+Used by ``apply`` (in place and --out-dir copies) and by the cache.  A killed
+run leaves the old or the new file, never half of one (a SIGKILL between
+creating and renaming the temp file may leave a ``.xencfg-*.tmp`` behind; a
+normal run never does).  Temp names are hidden, so a walk never takes them.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from stat import S_ISLNK
+
+TMP_PREFIX, TMP_SUFFIX = ".xencfg-", ".tmp"
+
+_TMP_COUNT = itertools.count()
+
+
+def write_atomic(path: str, data: bytes, backup: str | None = None) -> None:
+    """Replace ``path`` with ``data``.  Mode, owner and group are kept.  A
+    symlink stays a symlink: its target is rewritten.  ``backup`` keeps the
+    original as PATH+SUFFIX (written before the file is replaced)."""
+    real = os.path.realpath(path)
+    st = os.stat(real)
+    if backup:
+        with open(real, "rb") as fh:
+            replace(real + backup, fh.read(), st)
+    replace(real, data, st)
+
+
+def temp_path(folder: str) -> str:
+    """A fresh temp name in ``folder`` (hidden, so a walk never takes it)."""
+    return os.path.join(
+        folder, f"{TMP_PREFIX}{os.getpid()}-{next(_TMP_COUNT)}{TMP_SUFFIX}"
+    )
+
+
+def _create_temp(folder: str) -> tuple[int, str]:
+    """A new, empty, private file in ``folder``: (descriptor, path)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+    flags |= getattr(os, "O_NOFOLLOW", 0)
+    while True:
+        path = temp_path(folder)
+        try:
+            return os.open(path, flags, 0o600), path
+        except FileExistsError:  # left by a killed run of a process with our pid
+            continue
+
+
+def replace(
+    dest: str, data: bytes, st: os.stat_result | None = None, durable: bool = True
+) -> None:
+    """Write ``data`` to ``dest`` atomically; with ``st``, its mode, owner and
+    group (else a private 0600 file); ``durable``: fsync file and folder."""
+    folder = os.path.dirname(dest) or "."
+    fd, tmp = _create_temp(folder)
+    try:
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            if st is not None:
+                _keep_owner_mode(fd, st)
+            if durable:
+                os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, dest)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    if durable:
+        _fsync_dir(folder)
+
+
+def _keep_owner_mode(fd: int, st: os.stat_result) -> None:
+    try:
+        os.fchown(fd, st.st_uid, st.st_gid)
+    except PermissionError:
+        pass  # not root: the file stays ours, as any editor would leave it
+    # After chown, which clears set-user-ID bits.
+    os.fchmod(fd, st.st_mode & 0o7777)
+
+
+def replace_link(dest: str, text: str) -> None:
+    """Make ``dest`` a symbolic link with ``text``, atomically; a file or link
+    already there is replaced, never followed."""
+    folder = os.path.dirname(dest) or "."
+    if os.path.islink(dest) and os.readlink(dest) == text:
+        return
+    while True:
+        tmp = temp_path(folder)
+        try:
+            os.symlink(text, tmp)
+            break
+        except FileExistsError:  # left by a killed run with our pid
+            continue
+    try:
+        os.replace(tmp, dest)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+def write_copies(
+    real: str,
+    data: bytes,
+    st: os.stat_result,
+    outs: list[str],
+    links: list[tuple[str, str]],
+    out_dir: str,
+    made: set[str],
+) -> None:
+    """--out-dir: write ``data`` to each path of ``outs`` under ``out_dir``
+    and make the ``links``; never into the source ``real``.  ``made`` holds
+    the folders this process has made (or found) already."""
+    for rel in outs:
+        dest = os.path.join(out_dir, rel)
+        _make_folder(os.path.dirname(dest) or ".", made)
+        try:
+            found = os.lstat(dest)
+        except FileNotFoundError:
+            pass  # a new file: the usual case, nothing to check
+        else:
+            # A link already there is replaced, never followed: a copy is
+            # never written outside DIR.  The file itself (DIR reaching into
+            # the tree through a folder link) is never written at all.
+            if not S_ISLNK(found.st_mode) and os.path.samefile(dest, real):
+                raise OSError(0, "refusing to write into the source", dest)
+        # No fsync for copies: a killed run still leaves each one old or new
+        # (the rename is atomic); only a power cut could, and the source is
+        # untouched anyway.
+        replace(dest, data, st, durable=False)
+    for rel, text in links:
+        dest = os.path.join(out_dir, rel)
+        _make_folder(os.path.dirname(dest) or ".", made)
+        replace_link(dest, text)
+
+
+def _make_folder(folder: str, made: set[str]) -> None:
+    if folder not in made:
+        os.makedirs(folder, exist_ok=True)
+        made.add(folder)
+
+
+def _fsync_dir(folder: str) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
