@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from conftest import SAMPLES
 from xencfg.formats.detect import parse_bytes
 from xencfg.maps import parse_map
-from xencfg.transforms import migrate as migrate_mod
+from xencfg.pipeline import transform_for
 from xencfg.transforms.migrate import Migrate
 
 MAP = parse_map((SAMPLES / "golden" / "dlmcfgmgr-v.txt").read_text())
@@ -19,7 +19,7 @@ MAP = parse_map((SAMPLES / "golden" / "dlmcfgmgr-v.txt").read_text())
 
 def run(text: str, devmap=MAP, fmt="auto", resolve_links=False):
     doc = parse_bytes(text.encode(), "t.cfg", fmt)
-    edits, findings = Migrate(devmap, resolve_links).run(doc)
+    edits, findings = transform_for(devmap, resolve_links).run(doc)
     new = doc.apply(edits).decode() if edits else text
     return new, findings
 
@@ -228,12 +228,8 @@ def test_resolve_links(monkeypatch):
         "/dev/disk/by-id/scsi-gone": None,
         "/dev/disk/by-id/scsi-lu9": "/dev/sdg",
     }
-    monkeypatch.setattr(
-        migrate_mod.os.path, "realpath", lambda p: links.get(p) or p, raising=True
-    )
-    monkeypatch.setattr(
-        migrate_mod.os.path, "exists", lambda p: links.get(p) is not None
-    )
+    monkeypatch.setattr(os.path, "realpath", lambda p: links.get(p) or p, raising=True)
+    monkeypatch.setattr(os.path, "exists", lambda p: links.get(p) is not None)
     got, findings = run(
         "disk = [ 'phy:/dev/disk/by-id/scsi-lu0,xvda,w',\n"
         "         'phy:/dev/disk/by-id/scsi-lu0-part2,xvdb,w',\n"

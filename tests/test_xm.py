@@ -495,7 +495,7 @@ def test_fuzzed_corpus():
 
 
 def test_insert_item_and_other_changes_to_disk_are_found():
-    from xencfg.transforms.migrate import Migrate
+    from xencfg.transforms.policy import Policy
 
     text = (
         "disk = []\n"
@@ -513,6 +513,6 @@ def test_insert_item_and_other_changes_to_disk_are_found():
         ("disk", "call"),
         ("disk", "augmented"),
     ]
-    _, findings = Migrate(None).run(doc)
+    _, findings = Policy().run(doc)
     kinds = [(f.line, f.kind) for f in findings]
     assert kinds == [(2, "policy"), (3, "policy"), (4, "computed"), (5, "computed")]

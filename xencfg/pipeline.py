@@ -30,6 +30,7 @@ from .formats.detect import parse_bytes
 from .maps import DeviceMap
 from .transforms.findings import Finding
 from .transforms.migrate import Migrate
+from .transforms.policy import Policy
 
 
 @dataclass
@@ -75,6 +76,19 @@ class FileResult:
             and self.error is None
             and self.crash is None
         )
+
+
+def resolve_link(path: str) -> str | None:
+    """``/dev/disk/by-*`` names on this host: the real path, or None when
+    ``path`` does not exist (--resolve-links)."""
+    real = os.path.realpath(path)
+    return real if os.path.exists(path) else None
+
+
+def transform_for(devmap: DeviceMap | None, resolve_links: bool = False):
+    """The migration to ``devmap``'s devices, or without a map the policy."""
+    resolve = resolve_link if resolve_links else None
+    return Policy(resolve) if devmap is None else Migrate(devmap, resolve)
 
 
 def may_have_disks(text: str) -> bool:
@@ -160,7 +174,7 @@ def process(job, opts: Options, data: bytes | None = None) -> FileResult:
             if replayed is not None:
                 res.findings, res.cached = replayed, True
                 return res
-        transform = Migrate(opts.devmap, opts.resolve_links)
+        transform = transform_for(opts.devmap, opts.resolve_links)
         try:
             done = convert(data, job.path, opts.fmt, transform)
         except ParseError as e:

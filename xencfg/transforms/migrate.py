@@ -1,200 +1,76 @@
 """The migration: rewrite exactly the host-side disk targets a map translates.
 
-A small class with one entry point, ``run(doc) -> (edits, findings)``.  It
-never reads files and never guesses: a target it cannot translate for sure
-is left as it is, with a finding at its place.
+A small class over :mod:`xencfg.transforms.base` with one entry point,
+``run(doc) -> (edits, findings)``.  It never reads files or the host and
+never guesses: a target it cannot translate for sure is left as it is, with
+a finding at its place.
 """
 
 from __future__ import annotations
 
-import os
-import re
-
-from ..diskspec import DiskSpecError, block_device, parse_disk, parse_uname
-from ..document import Document, Edit, Opaque, Str
+from ..diskspec import DiskSpecError
+from ..document import Document, Edit, Str
 from ..maps import DeviceMap
-from ..maps import names
-from .disks import DiskSite, find_disks
-from .findings import Finding
-
-# Anything that looks like a SCSI disk node: the map decides whether it is one.
-_SD_LIKE = re.compile(r"^/dev/sd(?!dlm)[a-z]+\d*$")
-_SYMBOLIC = re.compile(r"^/dev/disk/by-[a-z-]+/")
+from .base import Disk, DiskTransform, Resolve
 
 
-class Migrate:
+class Migrate(DiskTransform):
     """Rewrite ``/dev/sdX[N]`` disk targets to the multipath device of ``devmap``.
 
-    Without a map (``devmap=None``) it only enforces the policy: any disk that
-    uses a ``/dev/sd*`` device directly is a finding.
+    ``resolve`` (path -> real path or None) reads ``/dev/disk/by-*`` names on
+    the host; without it they are reported.  Without a map, see
+    :class:`~xencfg.transforms.policy.Policy`.
     """
 
-    def __init__(self, devmap: DeviceMap | None, resolve_links: bool = False):
+    def __init__(self, devmap: DeviceMap, resolve: Resolve | None = None):
+        super().__init__(resolve)
         self.devmap = devmap
-        self.resolve_links = resolve_links
 
-    def run(self, doc: Document) -> tuple[list[Edit], list[Finding]]:
-        edits: list[Edit] = []
-        findings: list[Finding] = []
-        for site in find_disks(doc):
-            self._site(doc, site, edits, findings)
-        for f in findings:
-            f.path = doc.path
-        return edits, findings
-
-    # -- one disk ---------------------------------------------------------
-    def _site(self, doc, site: DiskSite, edits, findings):
-        node = site.node
-        line, col = doc.line_col(node.start)
-
-        def find(kind, severity, message, old=None, new=None):
-            findings.append(
-                Finding(line, col, kind, severity, message, old, new, site.domain)
-            )
-
-        if isinstance(node, Opaque):
-            find(
-                "computed",
-                "warning",
-                f"disk computed at start-up ({node.reason}); left unchanged: "
-                f"check {doc.raw(node)[:60]!r} by hand",
-            )
-            return
-        assert isinstance(node, Str)
-        try:
-            spec = (
-                parse_uname(node.value)
-                if site.form == "uname"
-                else parse_disk(node.value)
-            )
-        except DiskSpecError as err:
-            if _SD_LIKE.search(node.value) or "/dev/sd" in node.value:
-                find("unsupported", "warning", f"cannot read disk spec: {err}")
-            return
-        if spec.path is None or spec.target is None:
-            return
-        dev = block_device(spec)
-        if dev is None:
-            path = spec.path.text
-            if self.devmap is None and _SD_LIKE.match(path):
-                # tap:aio:/dev/sda reaches the SCSI device just as phy: does.
-                find(
-                    "policy",
-                    "error",
-                    f"{spec.target.text} uses the SCSI device {path} directly; "
-                    "a domU must use its multipath device",
-                )
-            elif "/dev/sd" in path and not names.is_hdlm(path):
-                find(
-                    "unsupported",
-                    "warning",
-                    f"{spec.target.text} is not a phy: block device target; "
-                    "left unchanged",
-                )
-            else:
-                self._nothing_to_do(site, spec.target.text, find)
-            return
-        target_text = spec.target.text
-        if _SYMBOLIC.match(dev):
-            self._symbolic(spec, dev, node, doc, edits, find)
-            return
-        if dev.startswith("/dev/sddlm") or (
-            self.devmap is not None and self.devmap.is_multipath(dev)
-        ):
-            if site.form == "uname" and self.devmap is not None:
-                find("ok", "info", f"{target_text} already uses a multipath device")
-            return
-        if not _SD_LIKE.match(dev):
-            if dev.startswith("/dev/sd") and not names.is_hdlm(dev):
-                # e.g. 'target=/dev/sdb,vdev=xvda': target= eats the rest.
-                find(
-                    "unsupported",
-                    "warning",
-                    f"{target_text} is not a device name xencfg can read; "
-                    "left unchanged",
-                )
-            else:
-                self._nothing_to_do(site, target_text, find)
-            return
-        if self.devmap is None:
-            find(
-                "policy",
-                "error",
-                f"{target_text} uses the SCSI device {dev} directly; "
-                "a domU must use its multipath device",
-            )
-            return
+    def scsi(self, disk: Disk, dev: str, via: str | None = None) -> None:
         new_dev = self.devmap.lookup(dev)
         if new_dev is None:
-            find(
-                "unmapped",
-                "warning",
-                f"{target_text}: {self.devmap.why_not(dev)}; cannot be migrated, "
-                "left unchanged",
-            )
+            why = self.devmap.why_not(dev)
+            if via:
+                message = f"{disk.target} resolves to {dev}: {why}; left unchanged"
+            else:
+                message = f"{disk.target}: {why}; cannot be migrated, left unchanged"
+            disk.find("unmapped", "warning", message)
             return
-        self._rewrite(doc, node, spec, new_dev, edits, find)
+        self._rewrite(disk, new_dev, f" (via {via})" if via else "")
 
-    def _nothing_to_do(self, site: DiskSite, target_text: str, find) -> None:
+    def multipath(self, disk: Disk) -> None:
+        if disk.site.form == "uname":
+            disk.find("ok", "info", f"{disk.target} already uses a multipath device")
+
+    def nothing_to_do(self, disk: Disk) -> None:
         # Step 2 of the procedure on an `xm list -l` dump: every vbd gets a word.
-        if site.form == "uname" and self.devmap is not None and target_text:
-            find("ok", "info", f"{target_text} is not a SCSI disk; nothing to migrate")
+        if disk.site.form == "uname" and disk.target:
+            disk.find(
+                "ok", "info", f"{disk.target} is not a SCSI disk; nothing to migrate"
+            )
 
-    def _rewrite(self, doc, node, spec, new_dev, edits, find, via=""):
+    def _rewrite(self, disk: Disk, new_dev: str, via: str) -> None:
+        spec, node = disk.spec, disk.site.node
         old_path = spec.path.text
         # Keep the spelling: `phy:sdc` becomes `phy:sddlmac`.
         new_path = new_dev if old_path.startswith("/") else new_dev[len("/dev/") :]
         try:
             new_value = spec.replace_path(new_path)
         except DiskSpecError as err:
-            find("unsupported", "warning", f"cannot rewrite {spec.target.text}: {err}")
+            disk.find("unsupported", "warning", f"cannot rewrite {disk.target}: {err}")
             return
         new_target = spec.prefix + new_path
-        edits.append(
+        doc = disk.doc
+        disk.edits.append(
             _splice(doc, node, spec, new_path) or doc.replace_string(node, new_value)
         )
-        find(
+        disk.find(
             "migrate",
             "change",
-            f"{spec.target.text} -> {new_target}{via}",
-            spec.target.text,
+            f"{disk.target} -> {new_target}{via}",
+            disk.target,
             new_target,
         )
-
-    def _symbolic(self, spec, dev, node, doc, edits, find):
-        if not self.resolve_links:
-            find(
-                "symbolic",
-                "warning",
-                f"{spec.target.text} is a symbolic name; cannot tell offline which "
-                "device it is (run on the host with --resolve-links); left unchanged",
-            )
-            return
-        real = os.path.realpath(dev)
-        if not os.path.exists(dev):
-            find("symbolic", "warning", f"{dev} does not exist on this host")
-            return
-        if self.devmap is None:
-            if _SD_LIKE.match(real):
-                find(
-                    "policy",
-                    "error",
-                    f"{spec.target.text} resolves to the SCSI device {real}; "
-                    "a domU must use its multipath device",
-                )
-            return
-        if not _SD_LIKE.match(real):
-            return
-        new_dev = self.devmap.lookup(real)
-        if new_dev is None:
-            find(
-                "unmapped",
-                "warning",
-                f"{spec.target.text} resolves to {real}: "
-                f"{self.devmap.why_not(real)}; left unchanged",
-            )
-            return
-        self._rewrite(doc, node, spec, new_dev, edits, find, via=f" (via {real})")
 
 
 def _splice(doc: Document, node: Str, spec, new_path: str) -> Edit | None:
