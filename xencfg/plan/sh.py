@@ -18,7 +18,7 @@ from __future__ import annotations
 import shlex
 
 from .model import Domain, Plan
-from .steps import managed_edit_text, multipath_text
+from .steps import managed_edit_text, multipath_text, steps
 
 q = shlex.quote
 
@@ -114,147 +114,13 @@ def _comment(text: str) -> str:
 
 
 def _domain_fn(plan: Plan, dom: Domain, i: int) -> str:
-    name = q(dom.name)
-    body: list[str] = []
-    add = body.append
-    add(f'STEP={q(f"{dom.name}: checks")}')
-    add(f"say {q(f'== {dom.name} ==')}")
-    for d in dom.disks:
-        add(f"say {q(f'  disk {d.old} -> {d.new} ({d.where})')}")
-    add(f"say {q('  verdict: every SCSI disk is in the map; can be migrated')}")
-    for note in dom.notes:
-        add(f"say {q('  note: ' + note)}")
-
-    # Checks: nothing is touched until all pass.
-    if not dom.managed:
-        cfg = f'"$R"{q(dom.config)}'
-        add(f"cfg={cfg}")
-        add('[ -f "$cfg" ] || die "$cfg: no such file"')
-        add(
-            f'[ "$(sha "$cfg")" = {q(_sha(dom.old))} ] || '
-            'die "$cfg changed since the plan was made; make the plan again"'
-        )
-        add(
-            "out=$(patch_%d | apply_patch --dry-run 2>&1) || "
-            'die "the patch does not apply to $cfg: $out"' % i
-        )
-        for n, link in enumerate(dom.links):
-            add(f'link{n}="$R"{q(link.path)}; parked{n}="$R"{q(link.parked)}')
-            add(
-                f'same_link "$link{n}" {q(link.target)} || '
-                f'die "$link{n} is not a link to {_dq(link.target)} any more"'
-            )
-            add(
-                f'[ ! -e "$parked{n}" ] && [ ! -L "$parked{n}" ] || '
-                f'die "$parked{n} is in the way"'
-            )
-    if dom.running is True:
-        add(
-            f'"$TS" list {name} >/dev/null 2>&1 || '
-            f'die {q(f"{dom.name} is not running, but was in the dump; make the plan again")}'
-        )
-        add("was_running=1")
-    elif dom.running is False:
-        add(
-            f'! "$TS" list {name} >/dev/null 2>&1 || '
-            f'die {q(f"{dom.name} is running, but was not in the dump; make the plan again")}'
-        )
-        add("was_running=0")
-    else:
-        add("was_running=0")
-        add(f'if "$TS" list {name} >/dev/null 2>&1; then was_running=1; fi')
-
-    # Step 3: stop.
-    add(f'STEP={q(f"{dom.name}: stop (step 3)")}')
-    add('if [ "$was_running" = 1 ]; then')
-    add(f'    say "stop: $TS shutdown -w "{name}')
-    add(f'    "$TS" shutdown -w {name}')
-    add("else")
-    add(f"    say {q(f'{dom.name} is not running: nothing to stop')}")
-    add("fi")
-
-    # Suspend autostart.
-    add(f'STEP={q(f"{dom.name}: suspend autostart")}')
-    if dom.managed:
-        if dom.on_xend_start not in (None, "ignore"):
-            add(
-                "checkpoint "
-                + q(
-                    f"{dom.name} autostarts with (on_xend_start "
-                    f"{dom.on_xend_start}) (recorded); set it to ignore in xend"
-                )
-            )
-        else:
-            add(f"say {q(f'{dom.name}: no autostart to suspend')}")
-    elif dom.links:
-        for n, link in enumerate(dom.links):
-            add('mkdir -p -- "$(dirname -- "$parked%d")"' % n)
-            add(f'mv -- "$link{n}" "$parked{n}"')
-            add(
-                f'say "autostart suspended: $link{n} -> "{q(link.target)}'
-                f'" parked as $parked{n}"'
-            )
-    else:
-        add(f"say {q(f'{dom.name}: no autostart link to suspend')}")
-
-    # Steps 4-5: the config.
-    add(f'STEP={q(f"{dom.name}: change the disks (steps 4-5)")}')
-    if dom.managed:
-        add("checkpoint " + q(managed_edit_text(dom)))
-        add(f'live=$("$TS" list -l {name})')
-        for d in dom.disks:
-            add(
-                f'grep -qF {q(f"(uname {d.new})")} <<<"$live" || '
-                f'die {q(f"{dom.name} does not use {d.new} yet")}'
-            )
-            add(
-                f'! grep -qF {q(f"(uname {d.old})")} <<<"$live" || '
-                f'die {q(f"{dom.name} still uses {d.old}")}'
-            )
-    else:
-        add(f"patch_{i} | apply_patch")
-        add(
-            f'[ "$(sha "$cfg")" = {q(_sha(dom.new))} ] || '
-            'die "$cfg is not as planned after the patch"'
-        )
-        add('say "patched: $cfg"')
-
-    # Step 6: multi-path.  If it is not confirmed, say what is left to do.
-    add("REST=" + q(_rest(dom, plan.toolstack)))
-    add("checkpoint " + q(multipath_text(dom)))
-    add("REST=")
-
-    # Step 7: start, restore autostart.
-    add(f'STEP={q(f"{dom.name}: start (step 7)")}')
-    if dom.managed:
-        start = f'"$TS" start {name}'
-    elif dom.fmt == "sxp":
-        start = '"$TS" create -F "$cfg"'
-    else:
-        start = '"$TS" create "$cfg"'
-    add('if [ "$was_running" = 1 ]; then')
-    add(f'    say "start: {start.replace(chr(34), "")}"')
-    add(f"    {start}")
-    add("else")
-    add(f"    say {q(f'{dom.name} was not running: not started')}")
-    add("fi")
-    add(f'STEP={q(f"{dom.name}: restore autostart")}')
-    if dom.managed:
-        if dom.on_xend_start not in (None, "ignore"):
-            add(
-                "checkpoint "
-                + q(f"set (on_xend_start {dom.on_xend_start}) again for {dom.name}")
-            )
-    else:
-        for n, link in enumerate(dom.links):
-            add(f'mv -- "$parked{n}" "$link{n}"')
-            add(
-                f'same_link "$link{n}" {q(link.target)} || '
-                f'die "$link{n} was not restored as it was"'
-            )
-            add('say "autostart restored: $link%d -> "%s' % (n, q(link.target)))
-            add('rmdir -- "$(dirname -- "$parked%d")" 2>/dev/null || true' % n)
-
+    """The shell functions of one domain: its steps, as ``steps`` lists them."""
+    body: list[str] = [
+        f'STEP={q(f"{dom.name}: checks")}',
+        f"say {q(f'== {dom.name} ==')}",
+    ]
+    for step in steps(plan, dom):
+        body.extend(_SH[step["op"]](plan, dom, step, i))
     fn = []
     if not dom.managed:
         # The patch, inline: fed to the dry run, then to the real run.
@@ -267,6 +133,176 @@ def _domain_fn(plan: Plan, dom: Domain, i: int) -> str:
     fn.extend(_indent(line) for line in body)
     fn.append("}")
     return "\n".join(fn)
+
+
+def _disks(plan: Plan, dom: Domain, step: dict, i: int) -> list[str]:
+    return [f"say {q(f'  disk {d.old} -> {d.new} ({d.where})')}" for d in dom.disks]
+
+
+def _verdict(plan: Plan, dom: Domain, step: dict, i: int) -> list[str]:
+    """The verdict, then the checks: nothing is touched until all pass."""
+    out = [f"say {q('  verdict: every SCSI disk is in the map; can be migrated')}"]
+    out.extend(f"say {q('  note: ' + note)}" for note in dom.notes)
+    if not dom.managed:
+        out.extend(_file_checks(dom, i))
+    out.extend(_running_checks(dom))
+    return out
+
+
+def _file_checks(dom: Domain, i: int) -> list[str]:
+    out = [f'cfg="$R"{q(dom.config)}', '[ -f "$cfg" ] || die "$cfg: no such file"']
+    out.append(
+        f'[ "$(sha "$cfg")" = {q(_sha(dom.old))} ] || '
+        'die "$cfg changed since the plan was made; make the plan again"'
+    )
+    out.append(
+        "out=$(patch_%d | apply_patch --dry-run 2>&1) || "
+        'die "the patch does not apply to $cfg: $out"' % i
+    )
+    for n, link in enumerate(dom.links):
+        out.append(f'link{n}="$R"{q(link.path)}; parked{n}="$R"{q(link.parked)}')
+        out.append(
+            f'same_link "$link{n}" {q(link.target)} || '
+            f'die "$link{n} is not a link to {_dq(link.target)} any more"'
+        )
+        out.append(
+            f'[ ! -e "$parked{n}" ] && [ ! -L "$parked{n}" ] || '
+            f'die "$parked{n} is in the way"'
+        )
+    return out
+
+
+def _running_checks(dom: Domain) -> list[str]:
+    name = q(dom.name)
+    if dom.running is True:
+        why = f"{dom.name} is not running, but was in the dump; make the plan again"
+        return [f'"$TS" list {name} >/dev/null 2>&1 || die {q(why)}', "was_running=1"]
+    if dom.running is False:
+        why = f"{dom.name} is running, but was not in the dump; make the plan again"
+        return [
+            f'! "$TS" list {name} >/dev/null 2>&1 || die {q(why)}',
+            "was_running=0",
+        ]
+    return [
+        "was_running=0",
+        f'if "$TS" list {name} >/dev/null 2>&1; then was_running=1; fi',
+    ]
+
+
+def _stop(plan: Plan, dom: Domain, step: dict, i: int) -> list[str]:
+    name = q(dom.name)
+    return [
+        f'STEP={q(f"{dom.name}: stop (step 3)")}',
+        'if [ "$was_running" = 1 ]; then',
+        f'    say "stop: $TS shutdown -w "{name}',
+        f'    "$TS" shutdown -w {name}',
+        "else",
+        f"    say {q(f'{dom.name} is not running: nothing to stop')}",
+        "fi",
+    ]
+
+
+def _suspend(plan: Plan, dom: Domain, step: dict, i: int) -> list[str]:
+    out = [f'STEP={q(f"{dom.name}: suspend autostart")}']
+    if dom.managed:
+        if step["manual"]:
+            what = (
+                f"{dom.name} autostarts with (on_xend_start "
+                f"{dom.on_xend_start}) (recorded); set it to ignore in xend"
+            )
+            out.append("checkpoint " + q(what))
+        else:
+            out.append(f"say {q(f'{dom.name}: no autostart to suspend')}")
+        return out
+    for n, link in enumerate(dom.links):
+        out.append('mkdir -p -- "$(dirname -- "$parked%d")"' % n)
+        out.append(f'mv -- "$link{n}" "$parked{n}"')
+        out.append(
+            f'say "autostart suspended: $link{n} -> "{q(link.target)}'
+            f'" parked as $parked{n}"'
+        )
+    if not dom.links:
+        out.append(f"say {q(f'{dom.name}: no autostart link to suspend')}")
+    return out
+
+
+def _patch(plan: Plan, dom: Domain, step: dict, i: int) -> list[str]:
+    out = [f'STEP={q(f"{dom.name}: change the disks (steps 4-5)")}']
+    if not dom.managed:
+        return out + [
+            f"patch_{i} | apply_patch",
+            f'[ "$(sha "$cfg")" = {q(_sha(dom.new))} ] || '
+            'die "$cfg is not as planned after the patch"',
+            'say "patched: $cfg"',
+        ]
+    out.append("checkpoint " + q(managed_edit_text(dom)))
+    out.append(f'live=$("$TS" list -l {q(dom.name)})')
+    for d in dom.disks:
+        out.append(
+            f'grep -qF {q(f"(uname {d.new})")} <<<"$live" || '
+            f'die {q(f"{dom.name} does not use {d.new} yet")}'
+        )
+        out.append(
+            f'! grep -qF {q(f"(uname {d.old})")} <<<"$live" || '
+            f'die {q(f"{dom.name} still uses {d.old}")}'
+        )
+    return out
+
+
+def _checkpoint(plan: Plan, dom: Domain, step: dict, i: int) -> list[str]:
+    # Step 6: multi-path.  If it is not confirmed, say what is left to do.
+    return [
+        "REST=" + q(_rest(dom, plan.toolstack)),
+        "checkpoint " + q(multipath_text(dom)),
+        "REST=",
+    ]
+
+
+def _start(plan: Plan, dom: Domain, step: dict, i: int) -> list[str]:
+    # The step's own command, with the config as the script finds it.
+    start = " ".join(
+        '"$TS"' if n == 0 else '"$cfg"' if arg == dom.config else q(arg)
+        for n, arg in enumerate(step["command"])
+    )
+    return [
+        f'STEP={q(f"{dom.name}: start (step 7)")}',
+        'if [ "$was_running" = 1 ]; then',
+        f'    say "start: {start.replace(chr(34), "")}"',
+        f"    {start}",
+        "else",
+        f"    say {q(f'{dom.name} was not running: not started')}",
+        "fi",
+    ]
+
+
+def _restore(plan: Plan, dom: Domain, step: dict, i: int) -> list[str]:
+    out = [f'STEP={q(f"{dom.name}: restore autostart")}']
+    if dom.managed:
+        if step["manual"]:
+            what = f"set (on_xend_start {dom.on_xend_start}) again for {dom.name}"
+            out.append("checkpoint " + q(what))
+        return out
+    for n, link in enumerate(dom.links):
+        out.append(f'mv -- "$parked{n}" "$link{n}"')
+        out.append(
+            f'same_link "$link{n}" {q(link.target)} || '
+            f'die "$link{n} was not restored as it was"'
+        )
+        out.append('say "autostart restored: $link%d -> "%s' % (n, q(link.target)))
+        out.append('rmdir -- "$(dirname -- "$parked%d")" 2>/dev/null || true' % n)
+    return out
+
+
+_SH = {
+    "disks": _disks,
+    "verdict": _verdict,
+    "stop": _stop,
+    "suspend-autostart": _suspend,
+    "patch": _patch,
+    "checkpoint": _checkpoint,
+    "start": _start,
+    "restore-autostart": _restore,
+}
 
 
 def _rest(dom: Domain, ts: str) -> str:
