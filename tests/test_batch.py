@@ -429,6 +429,17 @@ def test_progress_bar_only_on_a_terminal(tree):
 
 
 # -- killed runs ---------------------------------------------------------------
+def _replaced_any(root, before: dict) -> bool:
+    """Has any file been replaced (a new inode) since ``before``?"""
+    for rel, ino in before.items():
+        try:
+            if (root / rel).stat().st_ino != ino:
+                return True
+        except FileNotFoundError:
+            pass
+    return False
+
+
 def test_a_killed_run_leaves_every_file_old_or_new(tmp_path):
     root = tmp_path
     files = build_tree(root, n=600, seed=3)
@@ -441,7 +452,10 @@ def test_a_killed_run_leaves_every_file_old_or_new(tmp_path):
     rnd = random.Random(11)
     env = dict(os.environ, XENCFG_CACHE_DIR=str(root / "c"))
     killed = 0
-    for attempt in range(3):
+    for attempt in range(10):
+        if killed == 3:
+            break
+        before = {rel: (root / rel).stat().st_ino for rel in configs(files)}
         proc = subprocess.Popen(
             [
                 sys.executable,
@@ -461,8 +475,10 @@ def test_a_killed_run_leaves_every_file_old_or_new(tmp_path):
             stderr=subprocess.DEVNULL,
             start_new_session=True,
         )
-        # Kill somewhere in the second half of a run: past start-up, mid-writes.
-        time.sleep(whole * rnd.uniform(0.5, 0.9))
+        # Kill mid-writes: once the run has replaced a file, a little later.
+        while proc.poll() is None and not _replaced_any(root, before):
+            time.sleep(0.002)
+        time.sleep(whole * rnd.uniform(0.0, 0.2))
         if proc.poll() is None:
             killed += 1
             try:

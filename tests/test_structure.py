@@ -97,3 +97,11 @@ def test_module_and_function_sizes():
                 if n > MAX_FUNCTION:
                     too_long.append(f"{name}.{node.name}: {n} lines")
     assert too_long == []
+
+
+def test_every_package_is_installed():
+    # A folder left out of pyproject's list is missing from an installed copy.
+    text = (PKG.parent / "pyproject.toml").read_text()
+    for init in PKG.rglob("__init__.py"):
+        name = ".".join(init.parent.relative_to(PKG.parent).parts)
+        assert f'"{name}"' in text, name

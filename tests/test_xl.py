@@ -5,7 +5,6 @@ from __future__ import annotations
 import random
 import re
 import signal
-import time
 from contextlib import contextmanager
 
 import pytest
@@ -220,7 +219,7 @@ def test_commented_out_items_do_not_blow_up():
         "iomem = [\n" + items + "[ 'nested' ],\n]\n",
         "iomem = [\n" + items + "[\n",  # broken
     ]:
-        t0 = time.perf_counter()
+        # A hang guard, not a speed test (speed is measured in bench/).
         with deadline(5, repr(text[-40:])):
             try:
                 doc = xl.parse(text)
@@ -229,7 +228,6 @@ def test_commented_out_items_do_not_blow_up():
             else:
                 assert doc.to_text() == text
                 assert len(strs(doc)) >= 40
-        assert time.perf_counter() - t0 < 1.0
 
 
 def test_upper_case_keys():
