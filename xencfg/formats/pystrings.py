@@ -5,19 +5,9 @@ from __future__ import annotations
 import unicodedata
 
 from xencfg.formats.pypos import NEWLINES
+from . import escapes
 
-_SIMPLE_ESCAPES = {
-    "\\": "\\",
-    "'": "'",
-    '"': '"',
-    "a": "\a",
-    "b": "\b",
-    "f": "\f",
-    "n": "\n",
-    "r": "\r",
-    "t": "\t",
-    "v": "\v",
-}
+_SIMPLE_ESCAPES = escapes.PYTHON
 _HEX = frozenset("0123456789abcdefABCDEF")
 
 

@@ -31,6 +31,7 @@ from lark import Lark, Transformer, UnexpectedInput
 
 from ..document import Document, List, ParseError, Str
 from ..grammar import grammar_text
+from . import escapes
 
 GRAMMAR = "sxp.lark"
 FMT = "sxp"
@@ -82,18 +83,7 @@ def _scanner() -> re.Pattern[str]:
 
 # --- string escapes, as xend's reader decodes them ---------------------------
 
-_SIMPLE = {
-    "a": "\a",
-    "b": "\b",
-    "t": "\t",
-    "n": "\n",
-    "v": "\v",
-    "f": "\f",
-    "r": "\r",
-    "\\": "\\",
-    "'": "'",
-    '"': '"',
-}
+_SIMPLE = escapes.SXP
 _ESCAPE = re.compile(
     r"""\\(?:
         ([abtnvfr\\'"])         # 1 simple

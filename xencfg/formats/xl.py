@@ -15,19 +15,9 @@ from lark import UnexpectedToken
 
 from ..document import Document, List, ParseError, Scalar, Setting, Str
 from ..grammar import grammar_text
+from . import escapes
 
-_SIMPLE = {
-    '"': '"',
-    "'": "'",
-    "\\": "\\",
-    "a": "\a",
-    "b": "\b",
-    "f": "\f",
-    "n": "\n",
-    "r": "\r",
-    "t": "\t",
-    "v": "\v",
-}
+_SIMPLE = escapes.XL
 
 
 def unquote(raw: str) -> str:

@@ -193,11 +193,19 @@ def _stop(plan: Plan, dom: Domain, step: dict, i: int) -> list[str]:
     name = q(dom.name)
     return [
         f'STEP={q(f"{dom.name}: stop (step 3)")}',
+        *_if_running(
+            [f'say "stop: $TS shutdown -w "{name}', f'"$TS" shutdown -w {name}'],
+            f"say {q(f'{dom.name} is not running: nothing to stop')}",
+        ),
+    ]
+
+
+def _if_running(then: list[str], otherwise: str) -> list[str]:
+    return [
         'if [ "$was_running" = 1 ]; then',
-        f'    say "stop: $TS shutdown -w "{name}',
-        f'    "$TS" shutdown -w {name}',
+        *(_indent(line) for line in then),
         "else",
-        f"    say {q(f'{dom.name} is not running: nothing to stop')}",
+        _indent(otherwise),
         "fi",
     ]
 
@@ -266,12 +274,10 @@ def _start(plan: Plan, dom: Domain, step: dict, i: int) -> list[str]:
     )
     return [
         f'STEP={q(f"{dom.name}: start (step 7)")}',
-        'if [ "$was_running" = 1 ]; then',
-        f'    say "start: {start.replace(chr(34), "")}"',
-        f"    {start}",
-        "else",
-        f"    say {q(f'{dom.name} was not running: not started')}",
-        "fi",
+        *_if_running(
+            [f'say "start: {start.replace(chr(34), "")}"', start],
+            f"say {q(f'{dom.name} was not running: not started')}",
+        ),
     ]
 
 
