@@ -23,10 +23,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from xencfg.formats import sxp  # noqa: E402
 
+import sxp_lark  # noqa: E402  (beside this file)
+
 READERS = {
     "parse": sxp.parse,
-    "lark": sxp.parse_lark,
-    "lark-lexer": sxp.parse_lark_lexer,
+    "lark": sxp_lark.parse_lark,
+    "lark-lexer": sxp_lark.parse_lark_lexer,
 }
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import random
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from xencfg.maps import MapError, parse_map
@@ -77,11 +77,7 @@ def tables(draw):
     return "\n".join(lines) + "\n", expected
 
 
-@settings(
-    max_examples=30,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+@settings(max_examples=30)
 @given(tables())
 def test_generated_dlmcfgmgr_table_round_trips(case):
     text, expected = case
@@ -95,7 +91,7 @@ def test_generated_dlmcfgmgr_table_round_trips(case):
         assert names.is_hdlm(hdlm)
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=30)
 @given(tables(), st.integers(min_value=0), st.integers(min_value=0, max_value=3))
 def test_a_scsi_disk_under_a_second_device_is_located(case, pick, where):
     text, expected = case

@@ -265,7 +265,7 @@ letters = st.text("abcdefgh", min_size=1, max_size=2)
 parts = st.sampled_from(["", "1", "2", "9", "15"])
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150)
 @given(
     disk=letters,
     part=parts,

@@ -8,7 +8,7 @@ import signal
 from contextlib import contextmanager
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import CORPUS, corpus_files, need_corpus
@@ -573,11 +573,7 @@ def xl_configs(draw):
     return text, g
 
 
-PROPERTY = settings(
-    max_examples=150,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+PROPERTY = settings(max_examples=150)
 
 
 @PROPERTY
@@ -628,7 +624,7 @@ def test_property_replace_string(case, data):
     ]
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150)
 @given(new_values, st.sampled_from(["'", '"']))
 def test_property_quote_unquote(value, q):
     raw = xl.quote(value, q)

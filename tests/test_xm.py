@@ -9,7 +9,7 @@ import sys
 
 import pytest
 from conftest import CORPUS, ROOT, corpus_files, need_corpus
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from xencfg.document import (
@@ -426,7 +426,7 @@ def _config(draw):
     return "".join(lines), expected
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150)
 @given(_config(), st.data())
 def test_generated_configs(config, data):
     src, expected = config
@@ -450,7 +450,7 @@ def test_generated_configs(config, data):
     assert [n for n, _ in again.walk() if isinstance(n, Str)][index].value == new
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 @given(_chars.filter(lambda s: "\r" not in s), _quotes)
 def test_quote_round_trips(value, q):
     lit = pyconf.quote(value, q)

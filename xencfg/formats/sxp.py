@@ -1,17 +1,14 @@
 """S-expressions: ``xm list --long`` output, xend's ``config.sxp``,
 ``xend-config.sxp`` and libvirt's ``*.sexpr`` fixtures.
 
-The grammar of record is ``grammars/sxp.lark``.  Two readers implement it and
-build the same tree:
-
-- ``parse`` (the one everybody uses) compiles the grammar's own terminals into
-  one regular expression and runs a small stack builder over its matches: the
-  grammar's only rule is "balanced parentheses", which a stack checks exactly.
-  It is several times faster than Lark's parser on large ``xm list -l``
-  captures (see ``bench/parse_sxp.py``).
-- ``parse_lark`` runs Lark's LALR parser on the same grammar with a tree-less
-  inline transformer.  Tests check that both readers agree on every corpus
-  file.
+The grammar of record is ``grammars/sxp.lark``.  ``parse`` compiles the
+grammar's own terminals into one regular expression and runs a small stack
+builder over its matches: the grammar's only rule is "balanced
+parentheses", which a stack checks exactly.  It is several times faster than
+Lark's parser on large ``xm list -l`` captures.  ``bench/sxp_lark.py`` holds
+the readers that run Lark itself on the same grammar (``_Build`` below is
+their tree-less inline transformer); the tests check that they and ``parse``
+agree on every corpus file, and ``bench/parse_sxp.py`` times them.
 
 Tree: ``Document.body`` holds the top-level nodes in order: a ``List`` for
 each ``( ... )`` (spanning the parens) and a ``Str`` for each atom or string.
@@ -27,7 +24,7 @@ import gc
 import re
 from functools import lru_cache
 
-from lark import Lark, Transformer, UnexpectedInput
+from lark import Lark, Transformer
 
 from ..document import Document, List, ParseError, Str
 from ..grammar import grammar_text
@@ -50,12 +47,6 @@ def _lark() -> Lark:
         maybe_placeholders=False,
         transformer=_Build(),
     )
-
-
-@lru_cache(maxsize=None)
-def _lark_lexer() -> Lark:
-    """The same grammar with a basic lexer, for ``Lark.lex`` (benchmarks)."""
-    return Lark(grammar_text(GRAMMAR), parser="lalr", lexer="basic")
 
 
 # Group numbers in the scanner below.
@@ -278,55 +269,6 @@ class _Build(Transformer):
     def start(self, children):
         node = self._node
         return [node(c) for c in children]
-
-
-def parse_lark(text: str, path: str = "-") -> Document:
-    """Same as ``parse``, using Lark's LALR parser (slower; for checking)."""
-    lark = _lark()
-    _Build.text = text
-    try:
-        body = lark.parse(text)
-    except UnexpectedInput:
-        parse(text, path)  # raises the located, worded error
-        raise AssertionError("Lark rejected input the scanner accepts")
-    finally:
-        _Build.text = ""
-    return Document(text=text, fmt=FMT, body=body, quoter=quote, path=path)
-
-
-def parse_lark_lexer(text: str, path: str = "-") -> Document:
-    """Same as ``parse``, using Lark's own lexer and the stack builder."""
-    body: list = []
-    items = body
-    stack: list[List] = []
-    try:
-        for tok in _lark_lexer().lex(text):
-            t = tok.type
-            s, e = tok.start_pos, tok.end_pos
-            if t == "ATOM":
-                items.append(Str(s, e, str(tok), ""))
-            elif t == "LPAR":
-                node = List(s, s + 1, [])
-                items.append(node)
-                stack.append(node)
-                items = node.items
-            elif t == "RPAR":
-                if not stack:
-                    raise _stray_close(text, s)
-                node = stack.pop()
-                node.end = e
-                items = stack[-1].items if stack else body
-            else:
-                raw = tok[1:-1]
-                if "\\" in raw:
-                    raw = _unescape(raw, s + 1, text)
-                items.append(Str(s, e, raw, tok[0]))
-    except UnexpectedInput:
-        parse(text, path)
-        raise AssertionError("Lark rejected input the scanner accepts")
-    if stack:
-        raise _unclosed(text, [n.start for n in stack])
-    return Document(text=text, fmt=FMT, body=body, quoter=quote, path=path)
 
 
 # --- writing values back -----------------------------------------------------
