@@ -128,8 +128,11 @@ class List(Node):
 class Setting(Node):
     """``key = value``, ``key += value``, or in xm ``key.append(value)``.
 
-    ``op`` is "=", "+=", "append" or "extend".  ``conditional`` is true when
-    the statement sits inside an ``if``/``for``/``def`` of an xm file, so it
+    ``op`` is "=" or "+=" (every format), and in xm files also "append",
+    "extend", "insert", "item" (``disk[1] = ...``), "call" (another method,
+    ``disk.remove(x)``) or "augmented" (``disk *= 2``); the last two carry an
+    Opaque value.  ``conditional`` is true when the statement sits inside an
+    ``if``/``for``/``while``/``try``/``with``/``def`` of an xm file, so it
     may or may not run.
     """
 
@@ -149,8 +152,11 @@ class Setting(Node):
 class Document:
     """A parsed file: its text, format and top-level nodes.
 
-    ``body`` holds Settings (xl, xm) or Lists (S-expressions) in source order;
-    Opaque nodes stand for xm statements that are not settings.
+    ``body`` holds Settings (xl, xm) or Lists and atoms (S-expressions) in
+    source order.  An Opaque node is a value xm computes when it runs the
+    file (``%`` formatting, ``+``, a variable, a call...), found as a
+    Setting's value or inside a List; xm statements that set nothing are
+    trivia.
     ``quoter`` turns a new string value back into source text for a quote
     style, escaping what needs it; each format supplies its own.
     """

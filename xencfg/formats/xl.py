@@ -2,7 +2,10 @@
 
 Parsed with the Lark LALR grammar ``grammars/xl.lark``.  The transformer runs
 inside the parser (no parse tree is built), turning tokens straight into
-Document nodes that remember their spans.
+Document nodes that remember their spans.  A file made only of simple lines
+(``key = value`` or a flat list on one line) and trivia takes the fast path
+(``_scan``): the same grammar terminals matched in a loop give the same
+nodes without the parser; anything else goes to the parser.
 """
 
 from __future__ import annotations
