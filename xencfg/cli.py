@@ -12,7 +12,7 @@ import os
 import sys
 import traceback
 
-from . import __version__
+from . import __version__, maps
 from .document import ParseError
 from .errors import BAD, CHANGED, INTERNAL, INTERRUPTED, OK, Failed, Usage, err
 from .pipeline import load_map_or_fail, read_or_usage
@@ -168,7 +168,7 @@ def plan_args(p: argparse.ArgumentParser) -> None:
 
 
 FORMATS = ("auto", "xl", "xm", "sxp")
-MAP_FORMATS = ("auto", "dlmcfgmgr", "dlnkmgr", "multipath", "powermt", "plain")
+MAP_FORMATS = maps.FORMATS  # registered in xencfg/maps/__init__.py
 
 
 # -- entry point --------------------------------------------------------------
