@@ -140,22 +140,29 @@ def _tokenize(text: str) -> list[list[_Tok]]:
     return lines
 
 
+def _top_level(tokens: list[_Tok]):
+    """(index, token) of each token outside any brackets (not the brackets)."""
+    depth = 0
+    for k, t in enumerate(tokens):
+        s = t.string
+        if s in _OPEN:
+            depth += 1
+        elif s in (")", "]", "}"):
+            depth -= 1
+        elif depth == 0:
+            yield k, t
+
+
 def _statements(line: list[_Tok]) -> tuple[list[_Tok], list[list[_Tok]]]:
     """(compound header, simple statements) of a logical line."""
     header: list[_Tok] = []
     rest = line
     if line[0].type == token.NAME and line[0].string in _COMPOUND:
-        depth = 0
         lambdas = 0
-        for k, t in enumerate(line):
-            s = t.string
-            if s in _OPEN:
-                depth += 1
-            elif s in (")", "]", "}"):
-                depth -= 1
-            elif depth == 0 and s == "lambda":
+        for k, t in _top_level(line):
+            if t.string == "lambda":
                 lambdas += 1
-            elif depth == 0 and s == ":":
+            elif t.string == ":":
                 if lambdas:
                     lambdas -= 1
                 else:
@@ -163,14 +170,9 @@ def _statements(line: list[_Tok]) -> tuple[list[_Tok], list[list[_Tok]]]:
                     break
     stmts: list[list[_Tok]] = []
     cur: list[_Tok] = []
-    depth = 0
-    for t in rest:
-        s = t.string
-        if s in _OPEN:
-            depth += 1
-        elif s in (")", "]", "}"):
-            depth -= 1
-        if depth == 0 and s == ";":
+    semicolons = {k for k, t in _top_level(rest) if t.string == ";"}
+    for k, t in enumerate(rest):
+        if k in semicolons:
             if cur:
                 stmts.append(cur)
             cur = []
