@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from functools import lru_cache
 
 from . import __version__
 from .write import replace
@@ -76,6 +77,36 @@ def findings_from(text: str, path: str) -> list | None:
         return None
 
 
+def read_seen(path: str) -> dict[str, str]:
+    """digest -> findings text of the cache file at ``path`` (empty if none)."""
+    seen: dict[str, str] = {}
+    try:
+        with open(path, encoding="ascii", errors="replace") as fh:
+            for line in fh:
+                file_digest, _, found = line.rstrip("\n").partition("\t")
+                if len(file_digest) == 64:
+                    seen[file_digest] = found
+    except OSError:
+        pass  # a missing cache is an empty one
+    return seen
+
+
+def seen_in(path: str) -> dict[str, str]:
+    """``read_seen``, read once per process for a given version of the file:
+    how a pool's workers get the cache without it travelling with each
+    chunk of jobs."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return {}
+    return _seen_version(path, st.st_mtime_ns, st.st_size, st.st_ino)
+
+
+@lru_cache(maxsize=4)
+def _seen_version(path: str, mtime_ns: int, size: int, ino: int) -> dict[str, str]:
+    return read_seen(path)
+
+
 class Cache:
     def __init__(self, key: str, directory: str | None = None):
         self.path = os.path.join(directory or cache_dir(), f"cache.{key}.txt")
@@ -84,16 +115,7 @@ class Cache:
         self.new: dict[str, str] = {}
 
     def load(self) -> "Cache":
-        seen: dict[str, str] = {}
-        try:
-            with open(self.path, encoding="ascii", errors="replace") as fh:
-                for line in fh:
-                    file_digest, _, found = line.rstrip("\n").partition("\t")
-                    if len(file_digest) == 64:
-                        seen[file_digest] = found
-        except OSError:
-            pass  # a missing cache is an empty one
-        self.seen = seen
+        self.seen = read_seen(self.path)
         return self
 
     def add(self, file_digest: str, findings=()) -> None:

@@ -23,7 +23,7 @@ import traceback
 from dataclasses import dataclass, field
 from typing import Mapping
 
-from .cache import digest, findings_from
+from .cache import digest, findings_from, seen_in
 from .document import Document, ParseError
 from .errors import Failed, Usage, err
 from .formats.detect import parse_bytes
@@ -41,6 +41,8 @@ class Options:
     fmt: str = "auto"
     resolve_links: bool = False
     cache: Mapping[str, str] = field(default_factory=dict)  # see cache.py
+    # Or where to read it (a pool's workers read it there, once each).
+    cache_file: str | None = None
 
 
 @dataclass
@@ -169,7 +171,8 @@ def process(job, opts: Options, data: bytes | None = None) -> FileResult:
         res.old = data
         if job.real != "-":
             res.digest = digest(data)
-            found = opts.cache.get(res.digest)
+            seen = opts.cache or (seen_in(opts.cache_file) if opts.cache_file else {})
+            found = seen.get(res.digest)
             replayed = None if found is None else findings_from(found, job.path)
             if replayed is not None:
                 res.findings, res.cached = replayed, True

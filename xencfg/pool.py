@@ -7,14 +7,15 @@ the output of parallel runs never interleaves.
 
 Speed: the parser tables are built in the parent before the pool forks,
 libcst is imported once per worker at most, and jobs travel in chunks, each
-with the options (the map and the cache's digests: small next to a chunk's
-work).
+with the options (the map: small next to a chunk's work); the cache's
+digests do not travel: each worker reads the cache file once.
 """
 
 from __future__ import annotations
 
 import traceback
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
 from functools import partial
 from typing import Iterator
 
@@ -68,6 +69,10 @@ def run_jobs(
             yield work(job, opts, how)
         return
     _warm_up()
+    if opts.cache_file is not None:
+        # The workers read the cache file themselves, once each, rather
+        # than receive the whole cache with every chunk.
+        opts = replace(opts, cache={})
     size = max(1, min(128, len(jobs) // (workers * 8)))
     chunks = [jobs[i : i + size] for i in range(0, len(jobs), size)]
     with ProcessPoolExecutor(max_workers=workers) as pool:
