@@ -15,7 +15,6 @@ import traceback
 from . import __version__, maps
 from .document import ParseError
 from .errors import BAD, CHANGED, INTERNAL, INTERRUPTED, OK, Failed, Usage, err
-from .pipeline import load_map_or_fail, read_or_usage
 
 
 def out(text: str) -> None:
@@ -200,6 +199,8 @@ def run() -> None:
 def _read_input(path: str) -> bytes:
     if path == "-":
         return sys.stdin.buffer.read()
+    from .pipeline import read_or_usage  # (lazily: start-up time)
+
     return read_or_usage(path)
 
 
@@ -263,6 +264,7 @@ def _n(count: int, word: str) -> str:
 # -- map --------------------------------------------------------------------
 def cmd_map(args) -> int:
     from .maps.render import table, to_json
+    from .pipeline import load_map_or_fail
 
     dm = load_map_or_fail(args.file, args.map_format)
     if args.json:
@@ -276,7 +278,7 @@ def cmd_map(args) -> int:
 def cmd_migrate(args) -> int:
     from .batch import Batch, run_batch
     from .deliver import Delivery
-    from .pipeline import Options
+    from .pipeline import Options, load_map_or_fail
     from .report import Report
 
     devmap = None
