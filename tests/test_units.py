@@ -252,3 +252,24 @@ def test_a_worker_reads_the_cache_from_its_file(tmp_path):
     assert again.cached and again.findings == fresh.findings
     other = process(Job("g.cfg", "g.cfg"), opts, data + b"# changed\n")
     assert not other.cached
+
+
+@pytest.mark.parametrize(
+    "dev, kind",
+    [
+        ("/dev/sda", "scsi"),
+        ("/dev/sdb15", "scsi"),
+        ("/dev/sda16", "scsi"),  # looks like one: the map says why it is not
+        ("/dev/sddlmaa", "multipath"),
+        ("/dev/mapper/mpatha", "multipath"),  # a multipath device of the map
+        ("/dev/disk/by-id/scsi-3600", "symbolic"),
+        ("/dev/sdb5,vdev=xvdj", "sd-odd"),
+        ("/dev/xvda", "other"),
+        ("/dev/vg0/lv", "other"),
+    ],
+)
+def test_classify(dev, kind):
+    from xencfg.transforms.base import classify
+
+    devmap = parse_map("/dev/sdc /dev/mapper/mpatha\n", "plain")
+    assert classify(dev, devmap) == kind

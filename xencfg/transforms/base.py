@@ -21,6 +21,7 @@ from .findings import Finding
 
 # Anything that looks like a SCSI disk node: the map decides whether it is
 # one (``/dev/sda16`` looks like one; the map then says why it is not).
+SCSI_PREFIX, HDLM_PREFIX = "/dev/sd", "/dev/sddlm"
 SD_LIKE = re.compile(r"^/dev/sd(?!dlm)[a-z]+\d*$")
 _SYMBOLIC = re.compile(r"^/dev/disk/by-[a-z-]+/")
 
@@ -46,20 +47,18 @@ def classify(dev: str, devmap: DeviceMap | None = None) -> str:
     """
     if _SYMBOLIC.match(dev):
         return SYMBOLIC
-    if dev.startswith("/dev/sddlm") or (
-        devmap is not None and devmap.is_multipath(dev)
-    ):
+    if dev.startswith(HDLM_PREFIX) or (devmap is not None and devmap.is_multipath(dev)):
         return MULTIPATH
     if SD_LIKE.match(dev):
         return SCSI
-    if dev.startswith("/dev/sd") and not names.is_hdlm(dev):
+    if dev.startswith(SCSI_PREFIX) and not names.is_hdlm(dev):
         return SD_ODD
     return OTHER
 
 
 def looks_scsi(text: str) -> bool:
     """``/dev/sd`` in ``text``, not as an HDLM device."""
-    return "/dev/sd" in text and not names.is_hdlm(text)
+    return SCSI_PREFIX in text and not names.is_hdlm(text)
 
 
 @dataclass
@@ -119,7 +118,7 @@ class DiskTransform:
         try:
             disk.spec = read(node.value)
         except DiskSpecError as err:
-            if SD_LIKE.search(node.value) or "/dev/sd" in node.value:
+            if SCSI_PREFIX in node.value:
                 disk.find("unsupported", "warning", f"cannot read disk spec: {err}")
             return
         if disk.spec.path is None or disk.spec.target is None:
