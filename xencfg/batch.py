@@ -37,6 +37,7 @@ from .document import ParseError
 from .formats.detect import parse_bytes
 from .maps import DeviceMap
 from .transforms.findings import Finding
+from .transforms.dumps import dump_refused, is_xl_dump
 from .transforms.migrate import Migrate
 
 DEFAULT_INCLUDE = ("*.cfg", "*.sxp", "xend-config.sxp")
@@ -263,7 +264,7 @@ def _may_have_disks(text: str) -> bool:
     ``disk`` setting (xl, xm) or a ``uname`` (S-expressions), so ASCII text
     without either word has none.  Non-ASCII text always counts as maybe:
     Python reads full-width letters in names as ASCII ones."""
-    return not text.isascii() or "disk" in text or "uname" in text
+    return not text.isascii() or "disk" in text or "uname" in text or "physpath" in text
 
 
 def process(job: Job, opts: Options, data: bytes | None = None) -> FileResult:
@@ -291,6 +292,9 @@ def process(job: Job, opts: Options, data: bytes | None = None) -> FileResult:
             return res
         if _may_have_disks(doc.text):
             edits, res.findings = Migrate(opts.devmap, opts.resolve_links).run(doc)
+            if edits and opts.command == "apply" and is_xl_dump(doc):
+                res.error = dump_refused(job.path)
+                return res
             if edits:
                 new = doc.apply(edits)
                 if new != data:

@@ -29,11 +29,16 @@ class DiskSite:
     form: str
     domain: str | None = None
     conditional: bool = False
+    note: str | None = None  # why the disk is left alone (dumps: driver domain)
 
 
 def find_disks(doc: Document) -> list[DiskSite]:
     if doc.fmt == "sxp":
         return list(_sxp_disks(doc))
+    if doc.fmt == "json":
+        from .dumps import json_disks
+
+        return list(json_disks(doc))
     return list(_setting_disks(doc))
 
 
@@ -75,12 +80,22 @@ def _sxp_disks(doc: Document):
                 if isinstance(item, List) and item.head == "uname":
                     if len(item.items) >= 2 and isinstance(item.items[1], Str):
                         yield DiskSite(item.items[1], "uname", domain)
+                elif isinstance(item, List) and item.head == "physpath":
+                    from .dumps import sxp_physpath  # xl list -l, sxp form
+
+                    site = sxp_physpath(node, domain)
+                    if site is not None:
+                        yield site
         for item in node.items:
             if isinstance(item, List):
                 yield from visit(item, domain)
 
+    last = None  # xl list -l (sxp) prints a PV domain's devices after it
     for top in doc.body:
-        yield from visit(top, None)
+        if isinstance(top, List) and top.head == "domain":
+            last = _sxp_field(top, "name")
+        owner = last if isinstance(top, List) and top.head == "device" else None
+        yield from visit(top, owner)
 
 
 def _sxp_field(node: List, key: str) -> str | None:

@@ -52,6 +52,9 @@ class Migrate:
                 Finding(line, col, kind, severity, message, old, new, site.domain)
             )
 
+        if site.note:
+            find("unsupported", "warning", site.note)
+            return
         if isinstance(node, Opaque):
             find(
                 "computed",
@@ -101,7 +104,7 @@ class Migrate:
         if dev.startswith("/dev/sddlm") or (
             self.devmap is not None and self.devmap.is_multipath(dev)
         ):
-            if site.form == "uname" and self.devmap is not None:
+            if site.form in ("uname", "path") and self.devmap is not None:
                 find("ok", "info", f"{target_text} already uses a multipath device")
             return
         if not _SD_LIKE.match(dev):
@@ -137,7 +140,7 @@ class Migrate:
 
     def _nothing_to_do(self, site: DiskSite, target_text: str, find) -> None:
         # Step 2 of the procedure on an `xm list -l` dump: every vbd gets a word.
-        if site.form == "uname" and self.devmap is not None and target_text:
+        if site.form in ("uname", "path") and self.devmap is not None and target_text:
             find("ok", "info", f"{target_text} is not a SCSI disk; nothing to migrate")
 
     def _rewrite(self, doc, node, spec, new_dev, edits, find, via=""):
