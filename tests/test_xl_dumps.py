@@ -209,3 +209,52 @@ def test_corpus_dumps_still_read(corpus):
             except Exception:
                 continue  # the known unbalanced fixtures
             assert doc.fmt == "sxp", path
+
+
+BASE = (
+    '[{"domid": 3, "config": {"c_info": {"name": "a\\u00e9"}, "disks": '
+    '[{"pdev_path": "/dev/sdb", "vdev": "xvda", "readwrite": 1}], '
+    '"x": [true, false, null, -1.5e3, [], {}]}}]\n'
+)
+
+
+def _both(text):
+    from xencfg.formats import xljson
+    from xencfg.show import tree_json
+
+    out = []
+    for reader in (xljson.parse, xljson.parse_lark):
+        try:
+            out.append(tree_json(reader(text, "x")))
+        except Exception as err:  # noqa: BLE001 - compared below
+            assert type(err).__name__ == "ParseError", (text, err)
+            out.append("error")
+    return out
+
+
+def test_fast_and_lark_readers_agree_on_mutations():
+    fast, ref = _both(BASE)
+    assert fast == ref != "error"
+    fast, ref = _both(JSON_DUMP.read_text())
+    assert fast == ref != "error"
+    seen = set()
+    for i in range(len(BASE)):
+        for new in ("", "{", "}", "[", "]", ",", ":", '"', "0", "x", " "):
+            text = BASE[:i] + new + BASE[i + (new != " ") :]
+            if text in seen:
+                continue
+            seen.add(text)
+            fast, ref = _both(text)
+            assert fast == ref, text
+
+
+def test_deep_nesting_is_no_crash(tmp_path, capsys):
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 50000 + "]" * 50000 + "\n")
+    code, out, err = run(capsys, "check", "--strict", deep)
+    assert code == 0, err
+    code, out, err = run(capsys, "roundtrip", deep)
+    assert code == 0, err
+    deep.write_text("[" * 50000 + "\n")
+    code, out, err = run(capsys, "check", deep)
+    assert code == 2 and f"{deep}:1:50001: error: malformed JSON" in err

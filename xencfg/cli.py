@@ -140,7 +140,7 @@ def _migrate_args(s: argparse.ArgumentParser, name: str) -> None:
         )
 
 
-FORMATS = ("auto", "xl", "xm", "sxp")
+FORMATS = ("auto", "xl", "xm", "sxp", "json")
 MAP_FORMATS = ("auto", "dlmcfgmgr", "dlnkmgr", "multipath", "powermt", "plain")
 
 
