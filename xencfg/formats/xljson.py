@@ -5,7 +5,7 @@ and build the same tree (as for S-expressions):
 
 - ``parse`` (the one everybody uses) compiles the grammar's terminals into
   one regular expression and checks the token order with a small state
-  machine over an explicit stack: about 50 times faster than Lark on a
+  machine over an explicit stack: about ten times faster than Lark on a
   host's dump, and no recursion however deep the nesting.
 - ``parse_lark`` runs Lark's LALR parser on the grammar with a tree-less
   inline transformer.  Tests check that both readers accept the same texts
