@@ -258,3 +258,19 @@ def test_deep_nesting_is_no_crash(tmp_path, capsys):
     deep.write_text("[" * 50000 + "\n")
     code, out, err = run(capsys, "check", deep)
     assert code == 2 and f"{deep}:1:50001: error: malformed JSON" in err
+
+
+@pytest.mark.parametrize(
+    "text, where, words",
+    [
+        ('[{"config": {"disks": [1]}}]', "1:24", "not a disk"),
+        ('[{"config": {"disks": [{"pdev_path": 5}]}}]', "1:38", "not a string"),
+        ('[{"config": {"disks": {"pdev_path": "/dev/sda"}}}]', "1:23", "not a list"),
+        ('[{"domid": 1, "disks": [{"pdev_path": "/dev/sda"}]}]', "1:2", "not an 'xl"),
+    ],
+)
+def test_odd_json_shapes_are_warned_not_passed(text, where, words, tmp_path, capsys):
+    dump = tmp_path / "odd.json"
+    dump.write_text(text)
+    code, out, err = run(capsys, "check", "--strict", dump)
+    assert code == 1 and f"{dump}:{where}: warning: " in err and words in err

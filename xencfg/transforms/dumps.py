@@ -40,13 +40,22 @@ def _members(node, key: str):
     return get(key) if get is not None else None
 
 
-def _json_domains(doc: Document):
-    """Domain objects of a JSON dump: a list of them, or one alone."""
+def _json_domains(doc: Document, strays: list | None = None):
+    """Domain objects of a JSON dump: a list of them, or one alone.  Other
+    values go to *strays*: the policy gate must not pass them in silence."""
     for top in doc.body:
         tops = top.items if type(top) is List else [top]
         for item in tops:
             if _members(item, "config") is not None:
                 yield item
+            elif strays is not None:
+                strays.append(item)
+
+
+_NOT_A_DOMAIN = (
+    'not an \'xl list -l\' domain (expected {"domid": ..., "config": '
+    "{...}}): disks in it, if any, are not checked"
+)
 
 
 def _driver_domain(domid: str | None, domname: str | None) -> str:
@@ -60,21 +69,34 @@ def _driver_domain(domid: str | None, domname: str | None) -> str:
 
 
 def json_disks(doc: Document):
-    for dom in _json_domains(doc):
+    strays: list = []
+    for dom in _json_domains(doc, strays):
         config = _members(dom, "config")
         name = _value(_members(_members(config, "c_info"), "name"))
         disks = _members(config, "disks")
-        if not isinstance(disks, List):
+        if disks is None:
+            continue
+        if type(disks) is not List:
+            yield DiskSite(
+                disks, "path", name, note="'disks' is not a list: not checked"
+            )
             continue
         for disk in disks.items:
             path = _members(disk, "pdev_path")
-            if not isinstance(path, Str):
+            if path is None or _value(path) == "null" and not isinstance(path, Str):
+                if _members(disk, "vdev") is None:
+                    yield DiskSite(disk, "path", name, note="not a disk: not checked")
                 continue  # an empty cdrom drive
+            if not isinstance(path, Str):
+                yield DiskSite(path, "path", name, note="pdev_path is not a string")
+                continue
             note = _driver_domain(
                 _value(_members(disk, "backend_domid")),
                 _value(_members(disk, "backend_domname")),
             )
             yield DiskSite(path, "path", name, note=note or None)
+    for item in strays:
+        yield DiskSite(item, "path", None, note=_NOT_A_DOMAIN)
 
 
 def sxp_physpath(device: List, domain: str | None):
