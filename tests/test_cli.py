@@ -414,7 +414,7 @@ def _snapshot(root):
         ),
     ],
 )
-def test_empty_map_changes_nothing_in_corpus(
+def test_empty_map_is_refused_and_changes_nothing_in_corpus(
     corpus_copy, tmp_path, capsys, map_text, map_format
 ):
     before = _snapshot(corpus_copy)
@@ -434,10 +434,9 @@ def test_empty_map_changes_nothing_in_corpus(
         "*",
         str(corpus_copy),
     )
-    assert code == 2  # the four malformed libvirt fixtures
-    assert re.search(
-        r"\n0 files migrated, \d+ files left unchanged, 4 files failed", err
-    )
+    # an empty map is refused, whatever --map-format says: nothing is read
+    assert code == 2
+    assert f"{empty}:1: error: the device map is empty: no multipath devices" in err
     assert "migrated phy:" not in err
     assert _snapshot(corpus_copy) == before
 

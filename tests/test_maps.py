@@ -345,9 +345,11 @@ def test_no_header_with_explicit_format():
     assert "device row before" in info.value.message and info.value.line == 1
 
 
-def test_empty_map_warns():
-    dm = parse_map(HEADER + "\n")
-    assert dm.devices == [] and dm.warnings
+def test_empty_map_is_an_error():
+    # one rule for every source, detected or named (see test_map_lu.py)
+    with pytest.raises(MapError) as info:
+        parse_map(HEADER + "\n")
+    assert info.value.line == 1 and "no multipath devices" in info.value.message
 
 
 def test_empty_input_is_error():
@@ -710,13 +712,24 @@ def test_render():
         )
     )
     data = to_json(dm)
-    assert set(data) == {"map", "source", "devices", "excluded", "warnings", "notes"}
+    assert set(data) == {
+        "map",
+        "source",
+        "devices",
+        "excluded",
+        "warnings",
+        "notes",
+        "lu_ids",
+        "lu_scheme",
+    }
+    assert data["lu_ids"] is False and data["lu_scheme"] is None
     assert data["source"] == "dlmcfgmgr"
     assert data["map"] == {"/dev/sda": "/dev/sddlmaa"}
     assert data["devices"] == [
         {
             "name": "/dev/sddlmaa",
             "status": "configured",
+            "lu": None,
             "paths": [
                 {"device": "/dev/sda", "hctl": [1, 0, 0, 0], "status": ""},
                 {"device": None, "hctl": [2, 0, 0, 0], "status": ""},

@@ -21,6 +21,7 @@ REGISTRY_EDGES = {
 }
 OVER_SIZE = {
     "xencfg.formats.xm",
+    "xencfg.maps",
     "xencfg.maps.dlmcfgmgr.parse",
     "xencfg.maps.dlnkmgr.parse",
     "xencfg.maps.multipath.parse",

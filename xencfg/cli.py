@@ -166,7 +166,7 @@ def plan_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--exclude", action="append", default=[], metavar="GLOB")
 
 
-FORMATS = ("auto", "xl", "xm", "sxp")
+FORMATS = ("auto", "xl", "xm", "sxp", "json")
 MAP_FORMATS = maps.FORMATS  # registered in xencfg/maps/__init__.py
 
 

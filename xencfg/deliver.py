@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from .diffs import unified
 from .pipeline import FileResult
+from .transforms.dumps import dump_refused
 from .write import write_atomic, write_copies
 
 
@@ -28,6 +29,9 @@ class Delivery:
 
 def deliver(job, res: FileResult, how: Delivery) -> None:
     """Deliver the result of the walk.Job ``job``; raises OSError."""
+    if how.write and res.changed and res.dump:
+        res.error = dump_refused(job.path)
+        return
     if how.patch_root is not None and res.changed:
         res.patch = unified(res.old, res.new, patch_path(job.path, how.patch_root))
     elif how.write and how.out_dir is not None:

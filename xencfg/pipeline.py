@@ -28,6 +28,7 @@ from .document import Document, ParseError
 from .errors import Failed, Usage, err
 from .formats.detect import parse_bytes
 from .maps import DeviceMap
+from .transforms.running import is_xl_dump
 from .transforms.findings import Finding
 from .transforms.migrate import Migrate
 from .transforms.policy import Policy
@@ -67,6 +68,7 @@ class FileResult:
     patch: str = ""  # diff: the file's part of the patch
     written: bool = False  # apply: the file (or its out-dir copy) was written
     stat: os.stat_result | None = None  # of the file read, for --out-dir copies
+    dump: bool = False  # an xl list -l dump: running state, never rewritten
 
     @property
     def cacheable(self) -> bool:
@@ -98,7 +100,7 @@ def may_have_disks(text: str) -> bool:
     ``disk`` setting (xl, xm) or a ``uname`` (S-expressions), so ASCII text
     without either word has none.  Non-ASCII text always counts as maybe:
     Python reads full-width letters in names as ASCII ones."""
-    return not text.isascii() or "disk" in text or "uname" in text
+    return not text.isascii() or "disk" in text or "uname" in text or "physpath" in text
 
 
 def convert(data: bytes, path: str, fmt: str, transform) -> Converted:
@@ -184,6 +186,7 @@ def process(job, opts: Options, data: bytes | None = None) -> FileResult:
             res.error = e.format(job.path)
             return res
         res.findings = done.findings
+        res.dump = is_xl_dump(done.doc)
         if done.new is not None and done.new != data:
             res.new, res.changed = done.new, True
     except Exception:  # an internal error: reported, never raised

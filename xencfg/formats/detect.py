@@ -1,5 +1,6 @@
 """Which format a config is in, and parsing it as that format.
 
+JSON (``xl list -l``) if the text starts with ``{`` or ``[`` and a value;
 S-expression if the first significant character is ``(``; xl if the xl
 grammar accepts the text; otherwise Python as old ``xm create`` read it.
 """
@@ -10,7 +11,7 @@ import re
 
 from ..document import Document, ParseError, decode
 
-FORMATS = ("auto", "xl", "xm", "sxp")
+FORMATS = ("auto", "xl", "xm", "sxp", "json")
 
 # Comments, blank lines and the ':' elision rows of pasted captures do not
 # decide the format.
@@ -24,10 +25,20 @@ def looks_like_sxp(text: str) -> bool:
 
 def parse_text(text: str, path: str = "-", fmt: str = "auto") -> Document:
     """Parse ``text`` as ``fmt`` (or the detected format).  Raises ParseError."""
+    if fmt in ("json", "auto"):
+        from . import xljson
+
+        if fmt == "json" or xljson.looks_like_json(text):
+            return xljson.parse(text, path)
     if fmt == "sxp" or (fmt == "auto" and looks_like_sxp(text)):
         from . import sxp
 
-        return sxp.parse(text, path)
+        try:
+            return sxp.parse(text, path)
+        except ParseError as err:
+            from .xlsxp import parse_quirky  # xl list -l of PV domains
+
+            return parse_quirky(text, path, err)
     if fmt == "xm":
         from . import xm
 

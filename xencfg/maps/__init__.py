@@ -65,6 +65,15 @@ class MultipathDevice:
     paths: list[PathInfo] = field(default_factory=list)
     status: str = ""  # "configured", "unconfigured", "" if the tool has none
     line: int = 0
+    #: the LU behind it, as the source names it (see :data:`LU_SCHEMES`):
+    #: "wwid:3600...", "hitachi:412905:000800", "emc:000290101523:17C6";
+    #: None when the source does not say (dlmcfgmgr -v, plain maps)
+    lu: str | None = None
+
+
+#: how each source names a LU: multipath -ll the WWID, dlnkmgr view -lu the
+#: storage serial number and iLU, powermt the array id and logical device id
+LU_SCHEMES = {"multipath": "wwid", "dlnkmgr": "hitachi", "powermt": "emc"}
 
 
 @dataclass
@@ -74,6 +83,45 @@ class DeviceMap:
     excluded: list[MultipathDevice] = field(default_factory=list)
     warnings: list[tuple[int, str]] = field(default_factory=list)
     notes: list[tuple[int, str]] = field(default_factory=list)
+
+    # -- LU identity ---------------------------------------------------------
+
+    @property
+    def has_lu_ids(self) -> bool:
+        """True when every device of the map names its LU.  False for
+        ``dlmcfgmgr -v`` and plain maps: then only device names can be
+        compared across hosts (a weaker check)."""
+        devs = self.devices + self.excluded
+        return bool(devs) and all(d.lu for d in devs)
+
+    @cached_property
+    def _lus(self) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for dev in self.devices + self.excluded:
+            if dev.lu is None:
+                continue
+            out[dev.name] = dev.lu
+            for p in dev.paths:
+                if p.device is not None:
+                    out[p.device] = dev.lu
+        return out
+
+    def lu_of(self, device: str) -> str | None:
+        """The LU behind a SCSI device (``/dev/sdc``, ``/dev/sdc2``) or a
+        multipath device of this map (``/dev/sddlmaa``, ``/dev/mapper/mpatha``,
+        ``/dev/emcpowerh``); None when the map does not say."""
+        dev = _names.normalize(device)
+        if dev in self._lus:
+            return self._lus[dev]
+        base = _names.split_partition(dev)[0]
+        return self._lus.get(base)
+
+    def multipath_of_lu(self, lu: str) -> str | None:
+        """The multipath device of this map that serves *lu*, or None."""
+        for dev in self.devices + self.excluded:
+            if dev.lu == lu:
+                return dev.name
+        return None
 
     # -- queries -----------------------------------------------------------
 
@@ -224,6 +272,7 @@ class _Builder:
         self._devs: dict[str, MultipathDevice] = {}
         self._owner: dict[str, tuple[MultipathDevice, int]] = {}
         self._hctl: dict[tuple[int, int, int, int], tuple[str, int]] = {}
+        self._lu_owner: dict[str, MultipathDevice] = {}
 
     def warn(self, line: int, message: str) -> None:
         self.map.warnings.append((line, message))
@@ -232,7 +281,12 @@ class _Builder:
         self.map.notes.append((line, message))
 
     def device(
-        self, name: str, status: str, line: int, usable: bool = True
+        self,
+        name: str,
+        status: str,
+        line: int,
+        usable: bool = True,
+        lu: str | None = None,
     ) -> MultipathDevice:
         if name in self._devs:
             raise MapError(
@@ -240,9 +294,24 @@ class _Builder:
                 line,
             )
         dev = MultipathDevice(name=name, paths=[], status=status, line=line)
+        if lu is not None:
+            self.set_lu(dev, lu, line)
         self._devs[name] = dev
         (self.map.devices if usable else self.map.excluded).append(dev)
         return dev
+
+    def set_lu(self, dev: MultipathDevice, lu: str, line: int) -> None:
+        """Name the LU behind *dev*; one LU under two devices is an error
+        (the map would send one guest's disk to two devices)."""
+        other = self._lu_owner.get(lu)
+        if other is not None and other is not dev:
+            raise MapError(
+                f"LU {lu} is listed under two multipath devices: "
+                f"{other.name} (line {other.line}) and {dev.name}",
+                line,
+            )
+        self._lu_owner[lu] = dev
+        dev.lu = lu
 
     def path(
         self,
@@ -287,8 +356,14 @@ class _Builder:
 
     def finish(self) -> DeviceMap:
         if not self.map.devices and not self.map.excluded:
-            self.warn(0, "no multipath devices found; the map is empty")
+            raise empty_map()
         return self.map
+
+
+def empty_map() -> MapError:
+    """One rule for every source and option: a map without devices cannot be
+    told apart from a failed capture, so it is refused."""
+    return MapError("the device map is empty: no multipath devices found", 1)
 
 
 def _aix_error(line: int) -> MapError:
@@ -329,7 +404,7 @@ def detect(text: str) -> str:
     lines = text.splitlines()
     content = list(_content_lines(lines))
     if not content:
-        raise MapError("the device map is empty", 0)
+        raise empty_map()
     for no, line in content:
         if re.search(r"\bhdisk(?:power)?\d+\b", line):
             raise _aix_error(no)
@@ -363,6 +438,8 @@ def parse_map(text: str, fmt: str = "auto", path: str = "-") -> DeviceMap:
     try:
         if fmt == "auto":
             fmt = detect(text)
+        elif not any(_content_lines(text.splitlines())):
+            raise empty_map()
         return _modules()[fmt].parse(text.splitlines())
     except MapError as err:
         if err.path is None:
@@ -387,6 +464,7 @@ def load_map(path: str, fmt: str = "auto") -> DeviceMap:
 
 __all__ = [
     "FORMATS",
+    "LU_SCHEMES",
     "DeviceMap",
     "MapError",
     "MultipathDevice",

@@ -11,7 +11,9 @@
     000801 sddlmab  /dev/sdd 000006 Online
     KAPL01001-I The HDLM command completed normally. ...
 
-Columns are found by the header of each storage block.  A LU's first row
+The LU behind each HDLM device is named by the storage's SerialNumber and the
+iLU (``hitachi:412905:000800``).  Columns are found by the header of each
+storage block.  A LU's first row
 carries iLU and HDevName; further paths of the LU are continuation rows that
 start at the Device column (the row's fields line up with the header's last
 columns).  HDevName is printed without ``/dev``.
@@ -53,6 +55,14 @@ def _check_lu_count(b: _Builder, block: dict | None) -> None:
             f"{seen} are listed; the capture looks abridged, so the map may be "
             "incomplete",
         )
+
+
+def _lu(block: dict | None, fields: list[str], cols: list[str]) -> str | None:
+    """``hitachi:SERIAL:ILU``: the storage's serial number and the LU number
+    inside it name the LU on every host.  None without a serial number."""
+    if not block or not block.get("serial") or "iLU" not in cols:
+        return None
+    return f"hitachi:{block['serial']}:{fields[cols.index('iLU')]}"
 
 
 def parse(lines: list[str]) -> DeviceMap:
@@ -97,7 +107,10 @@ def parse(lines: list[str]) -> DeviceMap:
             if key == "Product":
                 _check_lu_count(b, block)
                 block = {"product": value, "lus": None, "seen": 0, "line": no}
+                block["serial"] = None
                 cols = None
+            elif key == "SerialNumber" and block is not None and value:
+                block["serial"] = value
             elif key == "LUs" and block is not None:
                 if re.fullmatch(r"\d+", value):
                     block["lus"] = int(value)
@@ -129,7 +142,7 @@ def parse(lines: list[str]) -> DeviceMap:
             name = names.normalize(hdev)
             if not names.HDLM_RE.match(name) or names.split_partition(name)[1]:
                 raise MapError(f"HDevName {hdev!r} is not an HDLM device name", no)
-            current = b.device(name, "", no)
+            current = b.device(name, "", no, lu=_lu(block, fields, cols))
             if block is not None:
                 block["seen"] += 1
             offset = 0

@@ -15,7 +15,8 @@ RHEL 5 layout::
     \\_ round-robin 0 [prio=1][active]
      \\_ 2:0:0:6 sdb 8:16 [active][ready]
 
-A device is ``/dev/mapper/NAME`` (alias, user friendly name or WWID).  Path
+A device is ``/dev/mapper/NAME`` (alias, user friendly name or WWID); its
+LU is its WWID (``wwid:3600...``).  Path
 rows must carry a tree marker (``|-``, `` `- ``, ``\\_``): bare rows belong to
 the ``-v3``/``-v4`` "paths list", which lists every path of the host, not the
 paths of a map, and are ignored.  Other verbose/log noise is ignored.
@@ -37,10 +38,16 @@ from . import (
 from . import names
 
 _ACTION = r"(?:(?:create|reload|switchpg|rename|grow|reject|update|resize)\s*:\s*)?"
+# "alias (wwid) dm-N vendor,product", "wwid dm-N vendor,product" (no alias:
+# multipath prints the name alone when it is the WWID), RHEL 5 "alias (wwid)
+# [size=...]", RHEL 4 "alias (wwid)".  A WWID may hold spaces: IET iSCSI
+# targets give "1IET     00010001", some SATA disks "SATA     WDC_...".
 HEADER_RE = re.compile(
     rf"^{_ACTION}(?P<name>[^\s()|`\\:=*#\[\]]+)\s+"
-    r"(?:\((?P<wwid>[^()\s]*)\)\s*(?P<rest1>.*)|(?P<dm>dm-\d+|undef)\b(?P<rest2>.*))$"
+    r"(?:\((?P<wwid>[^()]*)\)\s*(?P<rest1>.*)|(?P<dm>dm-\d+|undef)\b(?P<rest2>.*))$"
 )
+# What a header we cannot read still looks like (so the error names it).
+_HEADERISH_RE = re.compile(r"^\S+\s+\(|\s(?:dm-\d+|undef)\s")
 _HCTL = r"(?:\d+|#):(?:\d+|#):(?:\d+|#):(?:\d+|#)"
 PATH_RE = re.compile(
     rf"^(?P<prefix>[\s|`\\_+-]*?)(?P<hctl>{_HCTL})\s+(?P<dev>\S+)\s+"
@@ -70,6 +77,14 @@ def _is_header(line: str) -> re.Match | None:
     return m
 
 
+def _lu(hm: re.Match) -> str | None:
+    wwid = hm.group("wwid")
+    if wwid is None:
+        return "wwid:" + hm.group("name")  # the name is the WWID
+    wwid = wwid.strip()
+    return "wwid:" + wwid if wwid else None
+
+
 def looks_like(text: str) -> bool:
     lines = text.splitlines()
     headers = any(_is_header(line) for line in lines)
@@ -77,7 +92,8 @@ def looks_like(text: str) -> bool:
         (m := PATH_RE.match(line)) and _MARKER_RE.search(m.group("prefix"))
         for line in lines
     )
-    return headers and paths
+    # a header we cannot read is still multipath output: the parser says why
+    return paths and (headers or any(_HEADERISH_RE.search(x) for x in lines))
 
 
 def _status(text: str) -> str:
@@ -109,6 +125,14 @@ def parse(lines: list[str]) -> DeviceMap:
                 bare.append(no)
                 interrupted = no
                 continue
+            if interrupted and _HEADERISH_RE.search(lines[interrupted - 1]):
+                raise MapError(
+                    "cannot read this multipath device header (expected "
+                    "'ALIAS (WWID) dm-N VENDOR,PRODUCT', 'WWID dm-N "
+                    "VENDOR,PRODUCT' or 'ALIAS (WWID) [size=...]'): "
+                    f"{lines[interrupted - 1].strip()}",
+                    interrupted,
+                )
             if current is None:
                 raise MapError(
                     "path row before any multipath device: cannot tell which "
@@ -144,7 +168,8 @@ def parse(lines: list[str]) -> DeviceMap:
             continue
         hm = _is_header(line)
         if hm:
-            current = b.device("/dev/mapper/" + hm.group("name"), "", no)
+            name = "/dev/mapper/" + hm.group("name")
+            current = b.device(name, "", no, lu=_lu(hm))
             interrupted = 0
             continue
         if _GROUP_RE.match(line) or _ATTR_RE.match(line):

@@ -12,7 +12,9 @@
     ==============================================================================
        0 qla2xxx                   sdi       FA  9dB   active  alive      0      0
 
-Each ``Pseudo name=`` block is one device ``/dev/emcpowerX``; its path rows
+The array id line and ``Logical device ID`` name the LU
+(``emc:000290101523:17C6``).  Each ``Pseudo name=`` block is one device
+``/dev/emcpowerX``; its path rows
 give the SCSI devices.  The storage interface column may hold two words
 (``FA  9dB``, ``SP A0``), so a row is read from both ends.
 """
@@ -37,12 +39,30 @@ ROW_RE = re.compile(
     r"^\s*(?P<num>\d+)\s+(?P<hw>\S+)\s+(?P<dev>\S+)\s+(?P<rest>.*\S)\s*$"
 )
 _STATE_RE = re.compile(r"\bstate=(?P<state>\w+)")
+# "Symmetrix ID=000290101523", "CLARiiON ID=APM00070202835 [SG_x]", "VNX ID=",
+# "Unity ID=", "XtremIO ID=", "VPLEX ID=", "Invista ID=", ...
+_ARRAY_RE = re.compile(r"^\s*(?P<kind>[A-Za-z][\w-]*)\s+ID\s*=\s*(?P<id>\S+)")
+_LDEV_RE = re.compile(r"^\s*Logical device ID\s*=\s*(?P<id>[^\s\[]+)", re.I)
 MODES = ("active", "standby", "unlic", "failover")
 STATES = ("alive", "dead")
 
 
 def looks_like(text: str) -> bool:
     return any(PSEUDO_RE.match(line) for line in text.splitlines())
+
+
+def _identity(ids: dict[str, str], line: str) -> bool:
+    """Read an array id or logical device id line of a pseudo device into
+    *ids*; False when *line* is neither."""
+    lm = _LDEV_RE.match(line)
+    if lm:
+        ids["ldev"] = lm.group("id")
+        return True
+    am = _ARRAY_RE.match(line)
+    if am and am.group("kind").lower() not in ("pseudo", "logical"):
+        ids["array"] = am.group("id")
+        return True
+    return False
 
 
 def parse(lines: list[str]) -> DeviceMap:
@@ -64,6 +84,7 @@ def parse(lines: list[str]) -> DeviceMap:
                     no,
                 )
             current = b.device(name, "", no)
+            ids: dict[str, str] = {}
             continue
         rm = ROW_RE.match(line)
         if rm:
@@ -97,6 +118,10 @@ def parse(lines: list[str]) -> DeviceMap:
         sm = _STATE_RE.search(line)
         if sm and current is not None and not current.paths:
             current.status = sm.group("state")
+            continue
+        if current is not None and not current.paths and _identity(ids, line):
+            if "array" in ids and "ldev" in ids:
+                b.set_lu(current, f"emc:{ids['array']}:{ids['ldev']}", no)
             continue
         if is_prompt(line) or "=" in line or re.match(r"^[\s=#-]", line):
             continue

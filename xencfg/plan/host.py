@@ -5,9 +5,12 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from ..document import decode
 from ..errors import Failed
+from ..formats.xljson import looks_like_json
 from ..pipeline import convert_or_fail, read_or_usage
-from ..transforms.disks import sxp_domains, sxp_field
+from ..transforms.dumps import dump_domains
+from ..transforms.running import is_xl_dump
 from ..transforms.migrate import Migrate
 from .model import BLOCKING, Disk, Domain, Link, Plan
 
@@ -43,24 +46,29 @@ class Running:
     on_xend_start: str | None
     disks: list[Disk]
     reasons: list[str]
+    xl: bool = False  # from an xl list -l dump: there is no xend to start it
 
 
 def read_dump(path: str, devmap) -> dict[str, Running]:
     data = read_or_usage(path)
-    done = convert_or_fail(data, path, "sxp", Migrate(devmap))
+    # xm list -l, or xl list -l as JSON or as xl's S-expressions
+    fmt = "json" if looks_like_json(decode(data)) else "sxp"
+    done = convert_or_fail(data, path, fmt, Migrate(devmap))
     doc = done.doc
     out: dict[str, Running] = {}
-    for name, node in sxp_domains(doc):
+    for name, domid, on_xend_start in dump_domains(doc):
         if name is None:
             continue
-        domid = sxp_field(node, "domid")
         try:
             num = int(domid) if domid is not None else None
         except ValueError:
             num = None
-        out[name] = Running(name, num, sxp_field(node, "on_xend_start"), [], [])
+        out[name] = Running(name, num, on_xend_start, [], [], is_xl_dump(doc))
     if not out:
-        raise Failed(f"{path}:1:1: error: no (domain ...) with a (name ...) found")
+        raise Failed(
+            f"{path}:1:1: error: no domain with a name found (expected "
+            "'xm list -l' or 'xl list -l' output)"
+        )
     for f in done.findings:
         run = out.get(f.domain or "")
         if run is None:
@@ -105,7 +113,12 @@ def apply_dump(plan: Plan, running, by_name, toolstack: str) -> None:
         dom.on_xend_start = run.on_xend_start
         dom.disks = run.disks
         dom.reasons = list(run.reasons)
-        if toolstack != "xm":
+        if run.xl:
+            dom.reasons.append(
+                "runs (per the xl list -l dump) but none of the configs given "
+                "defines it: give its config"
+            )
+        elif toolstack != "xm":
             dom.reasons.append(
                 "xend-managed (its config is only in xend): needs --toolstack xm"
             )

@@ -105,6 +105,9 @@ class DiskTransform:
 
     def visit(self, disk: Disk) -> None:
         node = disk.site.node
+        if disk.site.note:
+            disk.find("unsupported", "warning", disk.site.note)
+            return
         if isinstance(node, Opaque):
             disk.find(
                 "computed",

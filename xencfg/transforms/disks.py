@@ -8,32 +8,20 @@ Nothing else: never ``root``, ``extra``, ``cmdline``, comments, other keys.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from ..document import Document, List, Node, Opaque, Setting, Str
+from .site import DiskSite, sxp_domains, sxp_field
 
 DISK_KEYS = ("disk",)
 SXP_DISK_DEVICES = ("vbd", "tap", "tap2")
 
 
-@dataclass
-class DiskSite:
-    """One disk found in a document.
-
-    ``node`` is a Str (a literal the migration may rewrite) or an Opaque
-    (computed when xm runs the file: reported, never rewritten).  ``form`` is
-    "spec" for xl/xm disk specs and "uname" for S-expression unames.
-    """
-
-    node: Node
-    form: str
-    domain: str | None = None
-    conditional: bool = False
-
-
 def find_disks(doc: Document) -> list[DiskSite]:
     if doc.fmt == "sxp":
         return list(_sxp_disks(doc))
+    if doc.fmt == "json":
+        from .dumps import json_disks
+
+        return list(json_disks(doc))
     return list(_setting_disks(doc))
 
 
@@ -68,7 +56,7 @@ def domain_name(doc: Document) -> str | None:
         names = [n for n, _ in sxp_domains(doc)]
         if not names:
             names = [
-                _sxp_field(top, "name")
+                sxp_field(top, "name")
                 for top in doc.body
                 if isinstance(top, List) and top.head == "vm"
             ]
@@ -87,40 +75,28 @@ def _sxp_disks(doc: Document):
         if not isinstance(node, List):
             return
         if node.head == "domain":
-            domain = _sxp_field(node, "name") or domain
+            domain = sxp_field(node, "name") or domain
         if node.head in SXP_DISK_DEVICES:
             for item in node.items[1:]:
                 if isinstance(item, List) and item.head == "uname":
                     if len(item.items) >= 2 and isinstance(item.items[1], Str):
                         yield DiskSite(item.items[1], "uname", domain)
+                elif isinstance(item, List) and item.head == "physpath":
+                    from .dumps import sxp_physpath  # xl list -l, sxp form
+
+                    site = sxp_physpath(node, domain)
+                    if site is not None:
+                        yield site
         for item in node.items:
             if isinstance(item, List):
                 yield from visit(item, domain)
 
-    for top in doc.body:
-        yield from visit(top, None)
-
-
-def _sxp_field(node: List, key: str) -> str | None:
-    for item in node.items[1:]:
-        if isinstance(item, List) and item.head == key and len(item.items) >= 2:
-            value = item.items[1]
-            if isinstance(value, Str):
-                return value.value
-    return None
-
-
-def sxp_domains(doc: Document) -> list[tuple[str | None, List]]:
-    """Top-level ``(domain ...)`` expressions with their names."""
-    out = []
+    last = None  # xl list -l (sxp) prints a PV domain's devices after it
     for top in doc.body:
         if isinstance(top, List) and top.head == "domain":
-            out.append((_sxp_field(top, "name"), top))
-    return out
-
-
-def sxp_field(node: List, key: str) -> str | None:
-    return _sxp_field(node, key)
+            last = sxp_field(top, "name")
+        owner = last if isinstance(top, List) and top.head == "device" else None
+        yield from visit(top, owner)
 
 
 __all__ = [

@@ -39,12 +39,12 @@ class Migrate(DiskTransform):
         self._rewrite(disk, new_dev, f" (via {via})" if via else "")
 
     def multipath(self, disk: Disk) -> None:
-        if disk.site.form == "uname":
+        if disk.site.form in ("uname", "path"):
             disk.find("ok", "info", f"{disk.target} already uses a multipath device")
 
     def nothing_to_do(self, disk: Disk) -> None:
         # Step 2 of the procedure on an `xm list -l` dump: every vbd gets a word.
-        if disk.site.form == "uname" and disk.target:
+        if disk.site.form in ("uname", "path") and disk.target:
             disk.find(
                 "ok", "info", f"{disk.target} is not a SCSI disk; nothing to migrate"
             )
