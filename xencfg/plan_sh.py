@@ -222,7 +222,8 @@ def _domain_fn(plan: Plan, dom: Domain, i: int) -> str:
     # Step 6: multi-path.  If it is not confirmed, say what is left to do.
     add("REST=" + q(_rest(dom, plan.toolstack)))
     add("checkpoint " + q(multipath_text(dom)))
-    add("REST=")
+    # A failed start still leaves the start and the links to do by hand.
+    add("REST=" + q(_rest(dom, plan.toolstack, ("switch",))))
 
     # Step 7: start, restore autostart.
     add(f'STEP={q(f"{dom.name}: start (step 7)")}')
@@ -238,6 +239,7 @@ def _domain_fn(plan: Plan, dom: Domain, i: int) -> str:
     add("else")
     add(f"    say {q(f'{dom.name} was not running: not started')}")
     add("fi")
+    add("REST=" + q(_rest(dom, plan.toolstack, ("switch", "start"))))
     add(f'STEP={q(f"{dom.name}: restore autostart")}')
     if dom.managed:
         if dom.on_xend_start not in (None, "ignore"):
@@ -254,6 +256,7 @@ def _domain_fn(plan: Plan, dom: Domain, i: int) -> str:
             )
             add('say "autostart restored: $link%d -> "%s' % (n, q(link.target)))
             add('rmdir -- "$(dirname -- "$parked%d")" 2>/dev/null || true' % n)
+    add("REST=")
 
     fn = []
     if not dom.managed:
@@ -269,20 +272,20 @@ def _domain_fn(plan: Plan, dom: Domain, i: int) -> str:
     return "\n".join(fn)
 
 
-def _rest(dom: Domain, ts: str) -> str:
-    """The steps after the multi-path checkpoint, in words (paths as planned)."""
+def _rest(dom: Domain, ts: str, done: tuple[str, ...] = ()) -> str:
+    """The steps after the multi-path checkpoint, in words (paths as planned);
+    ``done`` names the ones already done ("switch", "start")."""
+    todo = [("switch", "switch the LU(s) to multi-path")]
     if dom.managed:
-        todo = ["switch the LU(s) to multi-path"]
         if dom.running is not False:
-            todo.append(f"{ts} start {dom.name} (if it was running)")
+            todo.append(("start", f"{ts} start {dom.name} (if it was running)"))
         if dom.on_xend_start not in (None, "ignore"):
-            todo.append(f"set (on_xend_start {dom.on_xend_start}) again")
-        return "; ".join(todo)
-    todo = ["switch the LU(s) to multi-path"]
-    if dom.running is not False:
-        todo.append(f"{ts} create {dom.config} (if it was running)")
-    todo += [f"mv {link.parked} {link.path}" for link in dom.links]
-    return "; ".join(todo)
+            todo.append(("links", f"set (on_xend_start {dom.on_xend_start}) again"))
+    else:
+        if dom.running is not False:
+            todo.append(("start", f"{ts} create {dom.config} (if it was running)"))
+        todo += [("links", f"mv {link.parked} {link.path}") for link in dom.links]
+    return "; ".join(text for kind, text in todo if kind not in done)
 
 
 def _indent(line: str) -> str:
