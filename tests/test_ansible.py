@@ -14,10 +14,12 @@ own stub ``dlmcfgmgr``, ``xm`` and ``xl`` on its own PATH (through
 The stub toolstack logs every call into the host's calls.log and keeps the
 running domains as files in the host's state/ folder.
 
-The Plan play needs ``xencfg fleet``; where it is not available the tests
-that need the Plan play are skipped, and the others make each host's plan
-themselves from the gathered inventory with ``xencfg plan --format sh`` (and
-its patch with ``xencfg diff``) and run the Gather and Run plays by tag.
+The Plan play runs ``xencfg fleet plan``.  Where that command is not
+available yet, the tests that are about it are skipped, and the others give
+the playbook a stand-in (``xencfg_command``, a few lines below) that plans
+each host of the inventory with ``xencfg plan --format sh`` and
+``xencfg diff``, to the same contract: OUTDIR/HOST.sh and HOST.patch for
+each host with work, with the paths as they are on the host.
 """
 
 from __future__ import annotations
@@ -57,6 +59,34 @@ def _fleet_available() -> bool:
 
 FLEET = _fleet_available()
 NEEDS_FLEET = pytest.mark.skipif(not FLEET, reason="xencfg fleet not available")
+
+STANDIN = r"""
+import json, subprocess, sys
+from pathlib import Path
+
+xencfg = json.loads(sys.argv[1])
+assert sys.argv[2:4] == ["fleet", "plan"] and sys.argv[5] == "-o", sys.argv
+inventory, out = Path(sys.argv[4]), Path(sys.argv[6])
+for h in sorted(p for p in inventory.iterdir() if not p.name.startswith(".")):
+    xen = h / "etc" / "xen"
+    common = ["--map", str(h / "map.txt")]
+    argv = xencfg + ["plan", *common, "--running", str(h / "running.txt")]
+    argv += ["--auto-dir", str(xen / "auto")]
+    js = subprocess.run(argv + ["--format", "json", str(xen)], capture_output=True)
+    if js.returncode != 0:
+        sys.exit(js.stderr.decode())
+    doc = json.loads(js.stdout)
+    print(h.name, json.dumps(doc["summary"]), [b["name"] for b in doc["blocked"]])
+    if not doc["domains"]:
+        continue
+    sh = subprocess.run(argv + ["--format", "sh", str(xen)], capture_output=True)
+    # The host's paths: /etc/xen/..., not the inventory's copy.
+    (out / f"{h.name}.sh").write_text(sh.stdout.decode().replace(str(h), ""))
+    diff = xencfg + ["diff", *common, "--relative", str(h), str(xen)]
+    diff = subprocess.run(diff, capture_output=True)
+    (out / f"{h.name}.patch").write_bytes(diff.stdout)
+"""
+
 
 STUB_XM = r"""#!/bin/sh
 # Stub toolstack of one host: logs each call, keeps the running domains as
@@ -197,6 +227,12 @@ class Fleet:
                 (h / "state" / name).touch()
             (h / "map-output.txt").write_text(dlm_map(pairs))
             (h / "dump.sxp").write_text(dump(host))
+        if FLEET:
+            self.xencfg_command = " ".join(_xencfg())
+        else:
+            (base / "standin.py").write_text(STANDIN)
+            arg = json.dumps(_xencfg(), separators=(",", ":"))  # no spaces
+            self.xencfg_command = f"{sys.executable} {base / 'standin.py'} {arg}"
         self.hosts_file = base / "hosts.yml"
         self.hosts_file.write_text(json.dumps(self.inventory_doc(), indent=1))
 
@@ -218,7 +254,7 @@ class Fleet:
                 "vars": {
                     "xencfg_inventory_dir": str(self.inventory),
                     "xencfg_plans_dir": str(self.plans),
-                    "xencfg_command": " ".join(_xencfg()),
+                    "xencfg_command": self.xencfg_command,
                 },
                 "children": {"dom0s": {"hosts": hosts}},
             }
@@ -258,54 +294,10 @@ class Fleet:
         )
 
     def migrate(self, *args: str) -> str:
-        """The whole playbook; without ``xencfg fleet``, Gather, our own plans
-        and Run.  Returns the output; raises when the exit code is not 0."""
-        if FLEET:
-            res = self.playbook(*args)
-            out = res.stdout + res.stderr
-        else:
-            res = self.playbook("--tags", "gather", *args)
-            out = res.stdout + res.stderr
-            if res.returncode == 0:
-                self.plan_without_fleet()
-                res = self.playbook("--tags", "run", *args)
-                out += res.stdout + res.stderr
+        """The whole playbook; returns its output, keeps its exit code."""
+        res = self.playbook(*args)
         self.returncode = res.returncode
-        return out
-
-    def plan_without_fleet(self) -> None:
-        """Each host's runbook and patch, made from its gathered copy, with the
-        paths as they are on the host (as ``xencfg fleet plan`` writes them)."""
-        shutil.rmtree(self.plans, ignore_errors=True)
-        self.plans.mkdir()
-        for host in HOSTS:
-            h = self.inventory / host
-            xen = h / "etc" / "xen"
-            common = ["--map", str(h / "map.txt")]
-            argv = ["plan", *common, "--running", str(h / "running.txt")]
-            argv += ["--auto-dir", str(xen / "auto")]
-            js = subprocess.run(
-                _xencfg() + argv + ["--format", "json", str(xen)],
-                capture_output=True,
-                text=True,
-            )
-            assert js.returncode == 0, js.stderr
-            if not json.loads(js.stdout)["domains"]:
-                continue
-            sh = subprocess.run(
-                _xencfg() + argv + ["--format", "sh", str(xen)],
-                capture_output=True,
-                text=True,
-                check=True,
-            ).stdout
-            (self.plans / f"{host}.sh").write_text(sh.replace(str(h), ""))
-            diff = subprocess.run(
-                _xencfg() + ["diff", *common, "--relative", str(h), str(xen)],
-                capture_output=True,
-                text=True,
-            )
-            assert diff.returncode in (0, 1), diff.stderr
-            (self.plans / f"{host}.patch").write_text(diff.stdout)
+        return res.stdout + res.stderr
 
 
 def snapshot(root: Path, mtime: bool = True) -> dict[str, tuple]:
@@ -370,7 +362,8 @@ def test_gather_failing_map_command_stops_before_planning(fleet):
 # -- the whole run -----------------------------------------------------------------
 def test_check_changes_nothing_then_the_run_migrates_each_host(fleet):
     before = hosts_state(fleet)
-    out = fleet.migrate("--check", "--diff")
+    # All four hosts in one batch (the default of one at a time is used below).
+    out = fleet.migrate("--check", "--diff", "-e", "xencfg_serial=4")
     assert fleet.returncode == 0, out
     after = hosts_state(fleet)
     assert without_logs(after) == without_logs(before)
@@ -385,7 +378,7 @@ def test_check_changes_nothing_then_the_run_migrates_each_host(fleet):
         f"{h}.{ext}" for h in ("alpha", "bravo", "delta") for ext in ("sh", "patch")
     )
 
-    out = fleet.migrate()
+    out = fleet.migrate("-e", "xencfg_serial=4")
     assert fleet.returncode == 0, out
     for host in HOSTS:
         xen = fleet.xen(host)
@@ -412,7 +405,7 @@ def test_check_changes_nothing_then_the_run_migrates_each_host(fleet):
 def test_failed_start_stops_the_host_and_the_rest_of_the_fleet(fleet):
     (fleet.base / "delta" / "fail-start").touch()
     before = hosts_state(fleet)
-    out = fleet.migrate("--check")
+    out = fleet.migrate("--check", "-e", "xencfg_serial=4")
     assert fleet.returncode == 0, out
     assert without_logs(hosts_state(fleet)) == without_logs(before)
     # Shown as the lines of the patch (JSON-quoted by the debug output).
