@@ -174,14 +174,21 @@ def unpack(text: str, inventory: Path, host: str) -> tuple[bool, list[str]]:
             err = " | ".join(stderr.get(name, [])) or "no message"
             raise Bad(f"{what} failed (status {status}): {err}")
         outputs[name] = data
+    # What a command that succeeded said on stderr (KAPL... messages).
+    said = [
+        f"{NAMES.get(name, 'tar')} said: {line}"
+        for name in found
+        for line in stderr.get(name, [])
+    ]
     inventory.mkdir(parents=True, exist_ok=True)
     final = inventory / host
     work = Path(tempfile.mkdtemp(prefix=f".{host}.", dir=inventory))
+    work.chmod(0o755)
     try:
         (work / "map.txt").write_bytes(outputs["map"])
         if "running" in outputs:
             (work / "running.txt").write_bytes(outputs["running"])
-        notes = extract(outputs["xen"], work / "etc" / "xen")
+        notes = said + extract(outputs["xen"], work / "etc" / "xen")
         if same_tree(final, work):
             return False, notes
         old = None
