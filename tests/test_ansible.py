@@ -8,7 +8,8 @@ own stub ``dlmcfgmgr``, ``xm`` and ``xl`` on its own PATH (through
 - alpha: web01 (running, autostart link), db01 (stopped) and app01, which is
   blocked (its /dev/sdz is not in alpha's map);
 - bravo: web02; its map sends /dev/sda to /dev/sddlmaf, not /dev/sddlmaa;
-- charlie: nothing to do (already migrated);
+- charlie: nothing to do (already migrated); no base64 or openssl on its
+  PATH, so Gather falls back to od;
 - delta: web04; its stub ``xm create`` fails when the test says so.
 
 The stub toolstack logs every call into the host's calls.log and keeps the
@@ -225,6 +226,10 @@ class Fleet:
             (h / "state").mkdir()
             for name in running:
                 (h / "state" / name).touch()
+            if host == "charlie":  # an old dom0 without base64 or openssl
+                (h / "tools").mkdir()
+                for tool in ("sh", "tar", "od", "cat", "sed", "dirname", "basename"):
+                    (h / "tools" / tool).symlink_to(shutil.which(tool))
             (h / "map-output.txt").write_text(dlm_map(pairs))
             (h / "dump.sxp").write_text(dump(host))
         if FLEET:
@@ -240,14 +245,15 @@ class Fleet:
         hosts = {}
         for host in HOSTS:
             h = self.base / host
+            path = os.environ.get("PATH", "/usr/bin:/bin")
+            if (h / "tools").is_dir():
+                path = str(h / "tools")
             hosts[host] = {
                 "ansible_connection": "local",
                 "ansible_python_interpreter": sys.executable,
                 "xencfg_root": str(h / "root"),
                 "xencfg_map_command": "dlmcfgmgr -v",
-                "xencfg_environment": {
-                    "PATH": f"{h / 'bin'}:{os.environ.get('PATH', '/usr/bin:/bin')}"
-                },
+                "xencfg_environment": {"PATH": f"{h / 'bin'}:{path}"},
             }
         return {
             "all": {
