@@ -262,7 +262,8 @@ def _checkpoint(plan: Plan, dom: Domain, step: dict, i: int) -> list[str]:
     return [
         "REST=" + q(_rest(dom, plan.toolstack)),
         "checkpoint " + q(multipath_text(dom)),
-        "REST=",
+        # A failed start still leaves the start and the links to do by hand.
+        "REST=" + q(_rest(dom, plan.toolstack, ("switch",))),
     ]
 
 
@@ -278,6 +279,7 @@ def _start(plan: Plan, dom: Domain, step: dict, i: int) -> list[str]:
             [f'say "start: {start.replace(chr(34), "")}"', start],
             f"say {q(f'{dom.name} was not running: not started')}",
         ),
+        "REST=" + q(_rest(dom, plan.toolstack, ("switch", "start"))),
     ]
 
 
@@ -296,6 +298,7 @@ def _restore(plan: Plan, dom: Domain, step: dict, i: int) -> list[str]:
         )
         out.append('say "autostart restored: $link%d -> "%s' % (n, q(link.target)))
         out.append('rmdir -- "$(dirname -- "$parked%d")" 2>/dev/null || true' % n)
+    out.append("REST=")
     return out
 
 
@@ -311,20 +314,20 @@ _SH = {
 }
 
 
-def _rest(dom: Domain, ts: str) -> str:
-    """The steps after the multi-path checkpoint, in words (paths as planned)."""
+def _rest(dom: Domain, ts: str, done: tuple[str, ...] = ()) -> str:
+    """The steps after the multi-path checkpoint, in words (paths as planned);
+    ``done`` names the ones already done ("switch", "start")."""
+    todo = [("switch", "switch the LU(s) to multi-path")]
     if dom.managed:
-        todo = ["switch the LU(s) to multi-path"]
         if dom.running is not False:
-            todo.append(f"{ts} start {dom.name} (if it was running)")
+            todo.append(("start", f"{ts} start {dom.name} (if it was running)"))
         if dom.on_xend_start not in (None, "ignore"):
-            todo.append(f"set (on_xend_start {dom.on_xend_start}) again")
-        return "; ".join(todo)
-    todo = ["switch the LU(s) to multi-path"]
-    if dom.running is not False:
-        todo.append(f"{ts} create {dom.config} (if it was running)")
-    todo += [f"mv {link.parked} {link.path}" for link in dom.links]
-    return "; ".join(todo)
+            todo.append(("links", f"set (on_xend_start {dom.on_xend_start}) again"))
+    else:
+        if dom.running is not False:
+            todo.append(("start", f"{ts} create {dom.config} (if it was running)"))
+        todo += [("links", f"mv {link.parked} {link.path}") for link in dom.links]
+    return "; ".join(text for kind, text in todo if kind not in done)
 
 
 def _indent(line: str) -> str:
