@@ -1,7 +1,8 @@
 """Which format a config is in, and parsing it as that format.
 
-S-expression if the first significant character is ``(``; xl if the xl
-grammar accepts the text; otherwise Python as old ``xm create`` read it.
+S-expression if the first significant character is ``(`` and the reading
+makes sense for Xen (see ``sxpguard``); xl if the xl grammar accepts the
+text; otherwise Python as old ``xm create`` read it.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import re
 
 from ..document import Document, ParseError, decode
+from .limits import TooDeep
 
 FORMATS = ("auto", "xl", "xm", "sxp")
 
@@ -18,16 +20,25 @@ _INSIGNIFICANT = re.compile(r"(?:[ \t\r\n\f\v]+|#[^\n]*|:[ \t:]*(?=\r?\n|\Z))*")
 
 
 def looks_like_sxp(text: str) -> bool:
-    pos = _INSIGNIFICANT.match(text).end()
+    pos = _INSIGNIFICANT.match(text, 1 if text.startswith("\ufeff") else 0).end()
     return text[pos : pos + 1] == "("
 
 
 def parse_text(text: str, path: str = "-", fmt: str = "auto") -> Document:
     """Parse ``text`` as ``fmt`` (or the detected format).  Raises ParseError."""
-    if fmt == "sxp" or (fmt == "auto" and looks_like_sxp(text)):
+    if fmt == "sxp":
         from . import sxp
 
         return sxp.parse(text, path)
+    if fmt == "auto" and looks_like_sxp(text):
+        from .sxpguard import parse_paren
+
+        return parse_paren(text, path, _parse_conf)
+    return _parse_conf(text, path, fmt)
+
+
+def _parse_conf(text: str, path: str, fmt: str) -> Document:
+    """xl or xm (Python): ``fmt`` is "xl", "xm" or "auto"."""
     if fmt == "xm":
         from . import pyconf
 
@@ -42,7 +53,7 @@ def parse_text(text: str, path: str = "-", fmt: str = "auto") -> Document:
     except xl.Foreign as err:
         foreign, xl_error = err, None
     except ParseError as err:
-        if fmt == "xl":
+        if fmt == "xl" or isinstance(err, TooDeep):
             raise
         foreign, xl_error = None, err
     from . import pyconf

@@ -31,6 +31,7 @@ from lark import Lark, Transformer, UnexpectedInput
 
 from ..document import Document, List, ParseError, Str
 from ..grammar import grammar_text
+from .limits import MAX_DEPTH, too_deep
 
 GRAMMAR = "sxp.lark"
 FMT = "sxp"
@@ -225,7 +226,8 @@ def _build(text: str, path: str) -> Document:
     stack: list[List] = []
     atoms: dict[str, str] = {}  # share repeated atom values
     LPAR, RPAR, ATOM, STRING, BAD = _LPAR, _RPAR, _ATOM, _STRING, _BAD
-    for m in _scanner().finditer(text):
+    # A byte-order mark is trivia, as in xl and xm files.
+    for m in _scanner().finditer(text, 1 if text[:1] == "\ufeff" else 0):
         k = m.lastindex
         if k == ATOM:
             s, e = m.span(k)
@@ -233,6 +235,8 @@ def _build(text: str, path: str) -> Document:
             items.append(Str(s, e, atoms.setdefault(v, v), ""))
         elif k == LPAR:
             s = m.start(k)
+            if len(stack) >= MAX_DEPTH:
+                raise too_deep(*_line_col(text, s))
             node = List(s, s + 1, [])
             items.append(node)
             stack.append(node)

@@ -15,6 +15,7 @@ from lark import UnexpectedToken
 
 from ..document import Document, List, ParseError, Scalar, Setting, Str
 from ..grammar import grammar_text
+from .limits import MAX_DEPTH, too_deep
 
 _SIMPLE = {
     '"': '"',
@@ -88,7 +89,8 @@ def quote(value: str, q: str) -> str:
 # never taken for a comment).
 _HEAD = re.compile(r"([A-Za-z_][._0-9A-Za-z]*)[ \t\f\r\v]*(\+?=)[ \t\f\r\v]*")
 _ATOMS = re.compile(
-    r"#[^\n]*|(\"(?:[^\"\\\n]|\\[^\n])*\"|'(?:[^'\\\n]|\\[^\n])*'|[0-9][0-9a-fA-FxX.]*)|(\])"
+    r"#[^\n]*|(\"[^\"\\\n]*(?:\\[^\n][^\"\\\n]*)*\"|'[^'\\\n]*(?:\\[^\n][^'\\\n]*)*'"
+    r"|[0-9][0-9a-fA-FxX.]*)|(\])"
 )
 
 
@@ -236,8 +238,23 @@ def _position(text: str, offset: int) -> tuple[int, int]:
 
 
 _BRACKETS = re.compile(
-    r"#[^\n]*|\"(?:[^\"\\\n]|\\[^\n])*\"|'(?:[^'\\\n]|\\[^\n])*'|[\[\]]"
+    r"#[^\n]*|\"[^\"\\\n]*(?:\\[^\n][^\"\\\n]*)*\""
+    r"|'[^'\\\n]*(?:\\[^\n][^'\\\n]*)*'|[\[\]]"
 )
+
+
+def _check_depth(text: str) -> None:
+    """TooDeep at the first '[' nested more than MAX_DEPTH deep (checked
+    before parsing: the parser would otherwise build the whole tower)."""
+    depth = 0
+    for m in _BRACKETS.finditer(text):
+        tok = m.group()
+        if tok == "[":
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise too_deep(*_position(text, m.start()))
+        elif tok == "]" and depth:
+            depth -= 1
 
 
 def _unclosed_bracket(text: str) -> int | None:
@@ -323,6 +340,7 @@ def parse(text: str, path: str = "-", foreign_ok: bool = False) -> Document:
     if body is None:
         if foreign_ok and _FOREIGN.match(text, stop):
             raise Foreign(text, stop)
+        _check_depth(text)
         try:
             body = _parser().parse(text)
         except UnexpectedInput as err:
