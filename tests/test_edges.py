@@ -75,6 +75,11 @@ def test_reading_both_ways_with_settings_is_an_error(tmp_path, capfd):
     assert doc.fmt == "sxp"
     clash = "(x)\n(y)\ndisk = ['phy:/dev/sda,xvda,w']\n"
     assert parse_text(clash).fmt == "xm"
+    # Lists headed by names for xend, a disk.append() for Python: refused.
+    both = "(domain)\n(disk.append('phy:/dev/sda,xvda,w'))\n"
+    sxp.parse(both)
+    with pytest.raises(ParseError, match="both as S-expressions and as Python"):
+        parse_text(both)
 
 
 def test_bom_before_paren_is_still_sxp(tmp_path, capfd):
