@@ -13,10 +13,15 @@ Python nesting it reads.
 from __future__ import annotations
 
 import ast
+import sys
 import warnings
 
 from ..document import List, Node, ParseError
 from .pypos import line_starts
+
+#: Possessive repeats (``*+``), which keep no backtracking state per
+#: iteration, exist from Python 3.11 on.
+POSSESSIVE = sys.version_info >= (3, 11)
 
 #: Deepest nesting accepted: lists (xl, xm, S-expressions) or, in xm files,
 #: Python expressions and statements (``-(-(-x))``, ``a.b.c``, ``f(g(h()))``).
