@@ -172,3 +172,12 @@ def test_deep_dump_for_plan_is_a_located_error(tmp_path, capfd):
         str(tmp_path / "vm.cfg"),
     )
     assert code == 2 and f"{dump}:1:" in err and "nested more than" in err
+
+
+def test_too_many_values_is_a_located_error_not_a_fallback():
+    from xencfg.formats.limits import MAX_VALUES
+
+    text = "(domain " + "()" * MAX_VALUES + ")\n"
+    with pytest.raises(ParseError, match="more than 1,000,000 values") as info:
+        parse_text(text)
+    assert info.value.line == 1 and info.value.col > MAX_VALUES

@@ -51,6 +51,8 @@ def odd_node(doc: Document) -> tuple[Node, str] | None:
 def python_settings(text: str, path: str, parse_conf: Callable) -> bool:
     """True when ``text`` is also valid Python whose xm reading sets
     variables (and so might list disks the S-expression reading misses)."""
+    if "=" not in text and "." not in text:
+        return False  # no assignment and no method call: no xm setting
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
