@@ -1,6 +1,6 @@
 """Parse speed and memory of every format reader.
 
-    python bench/parse.py [--size MB] [--repeat N]
+    python bench/parse.py [--size MB] [--repeat N] [--worst]
 
 Prints, for each format, MB/s over the real-world corpus (xl files through
 ``xencfg.formats.xl``, S-expressions through ``xencfg.formats.sxp`` and
@@ -13,6 +13,7 @@ measured in a forked child so earlier runs do not hide it.
 Times are the best of ``--repeat`` runs (time.perf_counter), with the garbage
 collector left as a user would have it.  MB means 10**6 bytes of input.
 Files a reader rejects (ParseError) are timed too and counted as rejected.
+``--worst`` measures the hostile inputs of ``worst_cases.py`` instead.
 A reader that is missing (ImportError) is shown as "n/a".
 """
 
@@ -253,7 +254,16 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--size", type=float, default=10.0, help="generated MB")
     ap.add_argument("--repeat", type=int, default=3, help="runs, best kept")
+    ap.add_argument(
+        "--worst",
+        action="store_true",
+        help="only the hostile inputs of bench/worst_cases.py (memory, time)",
+    )
     args = ap.parse_args(argv)
+    if args.worst:
+        import worst_cases
+
+        return worst_cases.main(["--size", str(args.size)])
     size = int(args.size * 1e6)
 
     readers = {fmt: reader(mod) for fmt, mod, _ in FORMATS}

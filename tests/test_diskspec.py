@@ -102,6 +102,8 @@ CASES = [
     ),
     (",hdc:cdrom,r", "xm", "", "", "hdc", "r", "cdrom", False),
     (",,hdc:cdrom,r", "positional", "", "", "hdc", "r", "cdrom", False),
+    # xl's format `empty` (an empty cdrom) fills the format slot.
+    (",empty,hdc:cdrom,r", "positional", "", "", "hdc", "r", "cdrom", False),
     ("/dev/sda,sda1,w", "xm", "", "/dev/sda", "sda1", "w", None, True),
     (
         "/dev/vg/lv,raw,xvda,rw",
@@ -348,6 +350,9 @@ def test_attributes():
     assert parse_disk("tap:qcow:/i,xvda,w").format == "qcow"
     assert parse_disk("iscsi:iqn.x,xvda,w").script == "block-iscsi"
     assert parse_disk("devtype=cdrom,vdev=hdc,target=/x.iso").devtype == "cdrom"
+    empty = parse_disk(",empty,hdc:cdrom,r")
+    assert (empty.format, empty.vdev, empty.access) == ("empty", "hdc", "r")
+    assert [f.name for f in empty.fields] == ["target", "format", "vdev", "access"]
 
 
 def test_key_value_spans():

@@ -25,7 +25,7 @@ The rules follow xl-disk-configuration(5) and xl's own lexer
   themselves.
 * Anything else is positional and fills the next free slot of ``target``,
   ``format``, ``vdev``, ``access``.  The format slot only takes an empty value
-  or a known format name (raw, qcow, qcow2, vhd, qed); any other value closes
+  or a known format name (raw, qcow, qcow2, vhd, qed, empty); any other value closes
   it and the spec has the xm shape ``target,vdev,mode[,backend[,protocol]]``.
   A target with a legacy prefix (``phy:``, ``tap:aio:`` ...) also implies the
   xm shape unless its second field is a known format name.  In xm-shaped
@@ -87,8 +87,9 @@ PREFIXES: tuple[str, ...] = (
 _FORMAT_PREFIXES = {"raw:", "qcow:", "qcow2:", "vhd:", "vmdk:"}
 _SCRIPT_PREFIXES = {"iscsi:", "nbd:", "enbd:", "drbd:"}
 
-#: Values that fill the positional format slot.
-FORMATS = frozenset({"raw", "qcow", "qcow2", "vhd", "qed"})
+#: Values that fill the positional format slot.  ``empty`` is the format of
+#: an empty cdrom drive (libxlu's disk lexer accepts it with the others).
+FORMATS = frozenset({"raw", "qcow", "qcow2", "vhd", "qed", "empty"})
 
 #: Bare keywords that are flags, never positional values.
 FLAGS = frozenset(

@@ -1,8 +1,9 @@
 """Which format a config is in, and parsing it as that format.
 
 JSON (``xl list -l``) if the text starts with ``{`` or ``[`` and a value;
-S-expression if the first significant character is ``(``; xl if the xl
-grammar accepts the text; otherwise Python as old ``xm create`` read it.
+S-expression if the first significant character is ``(`` and the reading
+makes sense for Xen (see ``sxpguard``); xl if the xl grammar accepts the
+text; otherwise Python as old ``xm create`` read it.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import re
 
 from ..document import Document, ParseError, decode
+from .limits import TooDeep
 
 FORMATS = ("auto", "xl", "xm", "sxp", "json")
 
@@ -19,7 +21,7 @@ _INSIGNIFICANT = re.compile(r"(?:[ \t\r\n\f\v]+|#[^\n]*|:[ \t:]*(?=\r?\n|\Z))*")
 
 
 def looks_like_sxp(text: str) -> bool:
-    pos = _INSIGNIFICANT.match(text).end()
+    pos = _INSIGNIFICANT.match(text, 1 if text.startswith("\ufeff") else 0).end()
     return text[pos : pos + 1] == "("
 
 
@@ -30,15 +32,19 @@ def parse_text(text: str, path: str = "-", fmt: str = "auto") -> Document:
 
         if fmt == "json" or xljson.looks_like_json(text):
             return xljson.parse(text, path)
-    if fmt == "sxp" or (fmt == "auto" and looks_like_sxp(text)):
-        from . import sxp
+    if fmt == "sxp":
+        from .xlsxp import parse_sxp
 
-        try:
-            return sxp.parse(text, path)
-        except ParseError as err:
-            from .xlsxp import parse_quirky  # xl list -l of PV domains
+        return parse_sxp(text, path)
+    if fmt == "auto" and looks_like_sxp(text):
+        from .sxpguard import parse_paren
 
-            return parse_quirky(text, path, err)
+        return parse_paren(text, path, _parse_conf)
+    return _parse_conf(text, path, fmt)
+
+
+def _parse_conf(text: str, path: str, fmt: str) -> Document:
+    """xl or xm (Python): ``fmt`` is "xl", "xm" or "auto"."""
     if fmt == "xm":
         from . import xm
 
@@ -53,7 +59,7 @@ def parse_text(text: str, path: str = "-", fmt: str = "auto") -> Document:
     except xl.Foreign as err:
         foreign, xl_error = err, None
     except ParseError as err:
-        if fmt == "xl":
+        if fmt == "xl" or isinstance(err, TooDeep):
             raise
         foreign, xl_error = None, err
     from . import xm

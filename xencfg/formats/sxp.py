@@ -29,6 +29,7 @@ from lark import Lark, Transformer
 from ..document import Document, List, ParseError, Str
 from ..grammar import grammar_text
 from . import escapes
+from .limits import POSSESSIVE, MAX_DEPTH, MAX_VALUES, too_deep, too_many
 
 GRAMMAR = "sxp.lark"
 FMT = "sxp"
@@ -69,7 +70,8 @@ def _scanner() -> re.Pattern[str]:
             raise AssertionError(f"terminal {name} has capturing groups")
     trivia = "|".join(f"(?:{terms[n]})" for n in lark.ignore_tokens)
     tokens = "|".join(f"({terms[n]})" for n in ("LPAR", "RPAR", "ATOM", "STRING"))
-    return re.compile(f"(?:{trivia})*(?:{tokens}|(?s:(.))|\\Z)")
+    star = "*+" if POSSESSIVE else "*"  # no state kept per comment line
+    return re.compile(f"(?:{trivia}){star}(?:{tokens}|(?s:(.))|\\Z)")
 
 
 # --- string escapes, as xend's reader decodes them ---------------------------
@@ -206,14 +208,22 @@ def _build(text: str, path: str) -> Document:
     stack: list[List] = []
     atoms: dict[str, str] = {}  # share repeated atom values
     LPAR, RPAR, ATOM, STRING, BAD = _LPAR, _RPAR, _ATOM, _STRING, _BAD
-    for m in _scanner().finditer(text):
+    left = MAX_VALUES  # values still allowed: memory stays bounded
+    # A byte-order mark is trivia, as in xl and xm files.
+    for m in _scanner().finditer(text, 1 if text[:1] == "\ufeff" else 0):
         k = m.lastindex
+        if k != RPAR:
+            left -= 1
+            if left < 0 and k != BAD:
+                raise too_many(*_line_col(text, m.start(k)))
         if k == ATOM:
             s, e = m.span(k)
             v = text[s:e]
             items.append(Str(s, e, atoms.setdefault(v, v), ""))
         elif k == LPAR:
             s = m.start(k)
+            if len(stack) >= MAX_DEPTH:
+                raise too_deep(*_line_col(text, s))
             node = List(s, s + 1, [])
             items.append(node)
             stack.append(node)

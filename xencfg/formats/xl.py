@@ -19,6 +19,7 @@ from lark import UnexpectedToken
 from ..document import Document, List, ParseError, Scalar, Setting, Str
 from ..grammar import grammar_text
 from . import escapes
+from .limits import MAX_DEPTH, POSSESSIVE, too_deep
 
 _SIMPLE = escapes.XL
 
@@ -80,9 +81,10 @@ def quote(value: str, q: str) -> str:
 # whose atoms are found by scanning left to right (so a '#' inside a string is
 # never taken for a comment).
 _HEAD = re.compile(r"([A-Za-z_][._0-9A-Za-z]*)[ \t\f\r\v]*(\+?=)[ \t\f\r\v]*")
-_ATOMS = re.compile(
-    r"#[^\n]*|(\"(?:[^\"\\\n]|\\[^\n])*\"|'(?:[^'\\\n]|\\[^\n])*'|[0-9][0-9a-fA-FxX.]*)|(\])"
+_STR = "\"[^\"\\\\\n]*(?:\\\\[^\n][^\"\\\\\n]*){0}\"|'[^'\\\\\n]*(?:\\\\[^\n][^'\\\\\n]*){0}'".format(
+    "*+" if POSSESSIVE else "*"
 )
+_ATOMS = re.compile(f"#[^\\n]*|({_STR}|[0-9][0-9a-fA-FxX.]*)|(\\])")
 
 
 def _atom(raw: str, start: int):
@@ -151,10 +153,32 @@ class _Build(Transformer):
         return [k for k in kids if k is not None and not hasattr(k, "type")]
 
 
+# On Python 3.11+ the repeats of strings, line ends and gaps are made
+# possessive: they never need to backtrack (what they repeat is unambiguous),
+# and a possessive repeat keeps no state per iteration, so a string full of
+# escapes or a million blank lines is matched in constant memory.
+_POSSESSIVE = [
+    (r'(?:\\[^\n][^"\\\n]*)*"', r'(?:\\[^\n][^"\\\n]*)*+"'),  # STRING
+    (r"(?:\\[^\n][^'\\\n]*)*'", r"(?:\\[^\n][^'\\\n]*)*+'"),
+    (r"(?:#[^\n]*)?\n)+/", r"(?:#[^\n]*)?\n)++/"),  # NL
+    (r"|#[^\n]*\n)*/", r"|#[^\n]*\n)*+/"),  # _GAP
+]
+
+
+def _grammar() -> str:
+    text = grammar_text("xl.lark")
+    if POSSESSIVE:
+        for old, new in _POSSESSIVE:
+            if old not in text:  # pragma: no cover - grammar changed
+                raise AssertionError(f"xl.lark no longer has {old!r}")
+            text = text.replace(old, new)
+    return text
+
+
 @lru_cache(maxsize=1)
 def _parser() -> Lark:
     return Lark(
-        grammar_text("xl.lark"),
+        _grammar(),
         parser="lalr",
         lexer="contextual",
         transformer=_Build(),
@@ -228,9 +252,21 @@ def _position(text: str, offset: int) -> tuple[int, int]:
     return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
 
 
-_BRACKETS = re.compile(
-    r"#[^\n]*|\"(?:[^\"\\\n]|\\[^\n])*\"|'(?:[^'\\\n]|\\[^\n])*'|[\[\]]"
-)
+_BRACKETS = re.compile(f"#[^\\n]*|{_STR}|[\\[\\]]")
+
+
+def _check_depth(text: str) -> None:
+    """TooDeep at the first '[' nested more than MAX_DEPTH deep (checked
+    before parsing: the parser would otherwise build the whole tower)."""
+    depth = 0
+    for m in _BRACKETS.finditer(text):
+        tok = m.group()
+        if tok == "[":
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise too_deep(*_position(text, m.start()))
+        elif tok == "]" and depth:
+            depth -= 1
 
 
 def _unclosed_bracket(text: str) -> int | None:
@@ -261,7 +297,8 @@ def _scanners() -> tuple[re.Pattern, re.Pattern]:
         return lark.get_terminal(name).pattern.to_regexp()
 
     trivia = "|".join(rx(n) for n in ("WS", "COMMENT", "NL", "SEMI"))
-    return re.compile(f"(?:{trivia})*"), re.compile(rx("SIMPLE_LINE"))
+    star = "*+" if POSSESSIVE else "*"
+    return re.compile(f"(?:{trivia}){star}"), re.compile(rx("SIMPLE_LINE"))
 
 
 def _scan(text: str) -> tuple[list | None, int]:
@@ -316,6 +353,7 @@ def parse(text: str, path: str = "-", foreign_ok: bool = False) -> Document:
     if body is None:
         if foreign_ok and _FOREIGN.match(text, stop):
             raise Foreign(text, stop)
+        _check_depth(text)
         try:
             body = _parser().parse(text)
         except UnexpectedInput as err:

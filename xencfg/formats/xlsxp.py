@@ -35,6 +35,20 @@ def _closes_devices(text: str, at: int) -> bool:
     return line.strip() == ")" and text[:line_start].rstrip().endswith(")")
 
 
+def parse_sxp(text: str, path: str) -> Document:
+    """S-expressions as xend and xl print them (xl's stray ``)`` of PV
+    domains taken as trivia).  Raises ParseError."""
+    from . import sxp
+    from .limits import TooDeep
+
+    try:
+        return sxp.parse(text, path)
+    except TooDeep:
+        raise
+    except ParseError as err:
+        return parse_quirky(text, path, err)
+
+
 def parse_quirky(text: str, path: str, error: ParseError) -> Document:
     """Re-read *text* (which failed with *error*) as xl's S-expressions,
     taking stray ``)`` of PV domains as trivia.  Raises *error* (or the next

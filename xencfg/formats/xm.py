@@ -40,6 +40,7 @@ from xencfg.document import (
     Setting,
     Str,
 )
+from .limits import python_offset, too_deep
 from xencfg.formats.py2 import ast_check, python2
 from xencfg.formats.pypos import Patched, error_at
 from xencfg.formats.pystrings import decode, quote, split_literal
@@ -470,6 +471,10 @@ def parse(text: str, path: str = "-") -> Document:
     if err is not None:
         patched, note = python2(text, norm, err)
         notes.append(note)
+    deep = python_offset(patched)
+    if deep is not None:
+        at = error_at(text, deep, "")
+        raise too_deep(at.line, at.col, "expressions")
 
     _load()
     cst = _cst

@@ -1,0 +1,96 @@
+"""Limits every reader enforces, so that hostile input gets a located error.
+
+Nesting: real configs nest lists three or four levels deep (an S-expression
+``(domain (device (vbd (uname ...))))``, an xm ``disk = [...]``), yet an
+attacker can nest thousands.  The tree walkers (``parse`` output, the disk
+finder, libcst's code generator for xm files) recurse, so a reader refuses
+anything nested deeper than MAX_DEPTH, with the position of the first node
+that goes too deep.  The readers themselves never recurse on input: xl's and
+the S-expression parser are iterative, and CPython's own parser guards the
+Python nesting it reads.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+import warnings
+
+from ..document import List, Node, ParseError
+from .pypos import line_starts
+
+#: Possessive repeats (``*+``), which keep no backtracking state per
+#: iteration, exist from Python 3.11 on.
+POSSESSIVE = sys.version_info >= (3, 11)
+
+#: Deepest nesting accepted: lists (xl, xm, S-expressions) or, in xm files,
+#: Python expressions and statements (``-(-(-x))``, ``a.b.c``, ``f(g(h()))``).
+MAX_DEPTH = 100
+
+
+#: Most values (strings, atoms, lists) an S-expression file may hold: each
+#: costs about 110 bytes in memory.  A 10 MB ``xm list -l`` of some 2,000
+#: domains holds about 950,000.
+MAX_VALUES = 1_000_000
+
+
+class TooDeep(ParseError):
+    """Input nested beyond MAX_DEPTH.  The reader understood the text, so
+    format detection tries no other reader."""
+
+
+class TooMany(TooDeep):
+    """More than MAX_VALUES values in one file."""
+
+
+def too_many(line: int, col: int) -> TooMany:
+    return TooMany(f"more than {MAX_VALUES:,} values in one file", line, col)
+
+
+def too_deep(line: int, col: int, what: str = "lists") -> TooDeep:
+    return TooDeep(f"{what} nested more than {MAX_DEPTH} levels deep", line, col)
+
+
+def deepest(body: list[Node]) -> Node | None:
+    """The first list (in source order) inside more than MAX_DEPTH - 1
+    others, i.e. at nesting level MAX_DEPTH + 1."""
+    stack = [(n, 0) for n in reversed(body)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, List):
+            depth += 1
+            if depth > MAX_DEPTH:
+                return node
+        kids = node.children
+        if kids:
+            stack.extend((k, depth) for k in reversed(kids))
+    return None
+
+
+def python_too_deep(tree: ast.AST) -> ast.AST | None:
+    """The first node of a Python AST nested deeper than MAX_DEPTH."""
+    stack = [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH and hasattr(node, "lineno"):
+            return node
+        stack.extend((k, depth + 1) for k in ast.iter_child_nodes(node))
+    return None
+
+
+def python_offset(patched) -> int | None:
+    """Offset in the original text of the first Python node nested too deep
+    in ``patched.text`` (a pypos.Patched copy that CPython reads), or None."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        node = python_too_deep(ast.parse(patched.text))
+    if node is None:
+        return None
+    starts = line_starts(patched.text, universal=True)
+    line = min(max(node.lineno, 1), len(starts))
+    begin = starts[line - 1]
+    end = starts[line] if line < len(starts) else len(patched.text)
+    # ast columns count UTF-8 bytes.
+    raw = patched.text[begin:end].encode("utf-8", "surrogatepass")
+    col0 = len(raw[: node.col_offset].decode("utf-8", "ignore"))
+    return patched.orig_line_col(line, col0)
