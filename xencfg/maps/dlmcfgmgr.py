@@ -19,17 +19,16 @@ from __future__ import annotations
 
 import re
 
-from . import (
+from .base import (
     DeviceMap,
     MapError,
-    _aix_error,
-    _Builder,
-    is_blank,
+    RowReader,
+    aix_error,
+    hdlm_device,
     is_ellipsis,
     is_prompt,
-    kapl,
 )
-from . import names
+from .names import is_aix, is_scsi_disk, is_scsi_whole_disk, normalize
 
 COLUMNS = ("HDevName", "Management", "Device", "Host", "Channel", "Target", "Lun")
 HEADER_RE = re.compile(r"^\s*" + r"\s+".join(COLUMNS) + r"\s*$", re.IGNORECASE)
@@ -52,115 +51,115 @@ def _hctl(fields: list[str], no: int) -> tuple[int, int, int, int]:
 def _device(value: str, no: int) -> str | None:
     if value == "-":
         return None
-    dev = names.normalize(value)
-    if names.is_aix(value):
-        raise _aix_error(no)
+    dev = normalize(value)
+    if is_aix(value):
+        raise aix_error(no)
     if dev.startswith("/dev/sddlm"):
         raise MapError(f"Device {value!r} is an HDLM device, not a SCSI disk", no)
-    if not names.is_scsi_disk(dev):
+    if not is_scsi_disk(dev):
         raise MapError(f"Device {value!r} is not a SCSI disk (/dev/sdX)", no)
-    if not names.is_scsi_whole_disk(dev):
+    if not is_scsi_whole_disk(dev):
         raise MapError(f"Device {value!r} is a partition, not a whole disk", no)
     return dev
 
 
-def parse(lines: list[str]) -> DeviceMap:
-    b = _Builder("dlmcfgmgr")
-    header_seen = False
-    current = None  # device the next continuation row belongs to
-    elided = False
-    for no, line in enumerate(lines, 1):
-        if is_blank(line):
-            continue
+class _Reader(RowReader):
+    """Reads the rows of one capture: the header, device rows and the path
+    rows under them."""
+
+    source = "dlmcfgmgr"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.header_seen = False
+        self.elided = False
+
+    def skip(self, no: int, line: str) -> bool:
+        """True for a line that is no row: an elision, a tool message, the
+        header or a prompt."""
         if is_ellipsis(line):
-            if header_seen and not elided:
-                b.warn(
-                    no,
-                    "':' rows: the capture elides rows, so the map may be "
-                    "incomplete",
-                )
-                elided = True
-            current = None
-            continue
-        msg = kapl(line)
-        if msg is not None:
-            sev, text = msg
-            if sev == "I":
-                b.note(no, text)
-            else:
-                b.warn(no, text)
-            current = None
-            continue
+            if self.header_seen and not self.elided:
+                self.b.warn_elided(no)
+                self.elided = True
+            return True
+        if self.b.tool_message(no, line):
+            return True
         if HEADER_RE.match(line):
-            header_seen = True
-            current = None
-            continue
+            self.header_seen = True
+            return True
         if _HEADERISH_RE.match(line):
             raise MapError(
                 "unknown dlmcfgmgr layout: expected the header "
                 f"'{' '.join(COLUMNS)}'",
                 no,
             )
-        if is_prompt(line):
-            current = None
-            continue
+        return is_prompt(line)
+
+    def row(self, no: int, line: str) -> None:
         fields = line.split()
         first = fields[0]
-        if not header_seen:
+        if not self.header_seen:
             if first.startswith("/dev/sd") or first == "-":
                 raise MapError(
                     "device row before the 'HDevName Management Device ...' header",
                     no,
                 )
-            b.note(no, "text before the dlmcfgmgr header ignored")
-            continue
-        if names.is_aix(first):
-            raise _aix_error(no)
-        if first.startswith("/dev/sddlm") or first.startswith("sddlm"):
-            name = names.normalize(first)
-            if not names.HDLM_RE.match(name) or names.split_partition(name)[1]:
-                raise MapError(f"{first!r} is not an HDLM device name", no)
-            if len(fields) != 7:
-                raise MapError(
-                    f"expected 7 fields ({' '.join(COLUMNS)}), found {len(fields)}",
-                    no,
-                )
-            status = fields[1]
-            device = _device(fields[2], no)
-            hctl = _hctl(fields[3:], no)
-            usable = status.lower() == "configured"
-            current = b.device(name, status, no, usable=usable)
-            if not usable:
-                b.warn(
-                    no,
-                    f"{name} is {status}, not configured; excluded from the map",
-                )
-            b.path(current, device, hctl, "", no)
-            continue
-        if first == "-" or first.startswith("/dev/") or re.match(r"sd[a-z]", first):
-            if current is None:
-                why = (
-                    "after elided or message lines"
-                    if header_seen and b.map.devices + b.map.excluded
-                    else "before any device"
-                )
-                raise MapError(
-                    f"path row {why}: cannot tell which HDLM device it belongs to",
-                    no,
-                )
-            if len(fields) != 5:
-                raise MapError(
-                    "expected 5 fields on a path row (Device Host Channel "
-                    f"Target Lun), found {len(fields)}",
-                    no,
-                )
-            b.path(current, _device(fields[0], no), _hctl(fields[1:], no), "", no)
-            continue
-        raise MapError(f"unrecognized dlmcfgmgr row: {line.strip()!r}", no)
-    if not header_seen:
+            self.b.note(no, "text before the dlmcfgmgr header ignored")
+        elif is_aix(first):
+            raise aix_error(no)
+        elif first.startswith("/dev/sddlm") or first.startswith("sddlm"):
+            self._device_row(no, fields)
+        elif first == "-" or first.startswith("/dev/") or re.match(r"sd[a-z]", first):
+            self._path_row(no, fields)
+        else:
+            raise MapError(f"unrecognized dlmcfgmgr row: {line.strip()!r}", no)
+
+    def _device_row(self, no: int, fields: list[str]) -> None:
+        name = hdlm_device(fields[0], repr(fields[0]), no)
+        if len(fields) != 7:
+            raise MapError(
+                f"expected 7 fields ({' '.join(COLUMNS)}), found {len(fields)}",
+                no,
+            )
+        status = fields[1]
+        device = _device(fields[2], no)
+        hctl = _hctl(fields[3:], no)
+        usable = status.lower() == "configured"
+        self.current = self.b.device(name, status, no, usable=usable)
+        if not usable:
+            self.b.warn(
+                no,
+                f"{name} is {status}, not configured; excluded from the map",
+            )
+        self.b.path(self.current, device, hctl, "", no)
+
+    def _path_row(self, no: int, fields: list[str]) -> None:
+        if self.current is None:
+            why = (
+                "after elided or message lines"
+                if self.b.map.devices + self.b.map.excluded
+                else "before any device"
+            )
+            raise MapError(
+                f"path row {why}: cannot tell which HDLM device it belongs to",
+                no,
+            )
+        if len(fields) != 5:
+            raise MapError(
+                "expected 5 fields on a path row (Device Host Channel "
+                f"Target Lun), found {len(fields)}",
+                no,
+            )
+        self.b.path(self.current, _device(fields[0], no), _hctl(fields[1:], no), "", no)
+
+
+def parse(lines: list[str]) -> DeviceMap:
+    reader = _Reader()
+    reader.read(lines)
+    if not reader.header_seen:
         raise MapError(
             "no 'HDevName Management Device Host Channel Target Lun' header found "
             "(not dlmcfgmgr -v output)",
             0,
         )
-    return b.finish()
+    return reader.b.finish()

@@ -23,17 +23,19 @@ from __future__ import annotations
 
 import re
 
-from . import (
+from .base import (
+    Builder,
     DeviceMap,
     MapError,
-    _aix_error,
-    _Builder,
-    is_blank,
+    RowReader,
+    aix_error,
+    hdlm_device,
     is_ellipsis,
     is_prompt,
-    kapl,
+    lu_id,
+    scsi_disk,
 )
-from . import names
+from .names import is_aix
 
 _HEADER_RE = re.compile(r"^\s*iLU\s.*\bHDevName\b")
 _KEYVAL_RE = re.compile(r"^\s*(?P<key>[A-Za-z][\w -]*?)\s*:\s*(?P<value>.*?)\s*$")
@@ -44,7 +46,7 @@ def looks_like(text: str) -> bool:
     return any(_HEADER_RE.match(line) for line in text.splitlines())
 
 
-def _check_lu_count(b: _Builder, block: dict | None) -> None:
+def _check_lu_count(b: Builder, block: dict | None) -> None:
     if not block or block.get("lus") is None:
         return
     stated, seen = block["lus"], block["seen"]
@@ -62,67 +64,83 @@ def _lu(block: dict | None, fields: list[str], cols: list[str]) -> str | None:
     inside it name the LU on every host.  None without a serial number."""
     if not block or not block.get("serial") or "iLU" not in cols:
         return None
-    return f"hitachi:{block['serial']}:{fields[cols.index('iLU')]}"
+    return lu_id("dlnkmgr", block["serial"], fields[cols.index("iLU")])
 
 
-def parse(lines: list[str]) -> DeviceMap:
-    b = _Builder("dlnkmgr")
-    cols: list[str] | None = None
-    dev_col = hdev_col = status_col = -1
-    current = None
-    block: dict | None = None
-    header_seen = False
-    for no, line in enumerate(lines, 1):
-        if is_blank(line):
-            continue
+class _Reader(RowReader):
+    """Reads the rows of one capture: storage blocks (``Product :`` ...),
+    their header and the LU and path rows under it."""
+
+    source = "dlnkmgr"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cols: list[str] | None = None  # the current header's columns
+        self.dev_col = self.hdev_col = self.status_col = -1
+        self.block: dict | None = None  # the current storage block
+        self.header_seen = False
+
+    def skip(self, no: int, line: str) -> bool:
+        """True for a line that is no row: an elision, a tool message, a
+        header, a prompt or a ``Key : value`` line of a storage block."""
         if is_ellipsis(line):
-            b.warn(
-                no, "':' rows: the capture elides rows, so the map may be incomplete"
-            )
-            current = None
-            continue
-        msg = kapl(line)
-        if msg is not None:
-            sev, text = msg
-            (b.note if sev == "I" else b.warn)(no, text)
-            current = None
-            continue
+            self.b.warn_elided(no)
+            return True
+        if self.b.tool_message(no, line):
+            return True
         if _HEADER_RE.match(line):
-            cols = line.split()
-            header_seen = True
-            current = None
-            hdev_col = cols.index("HDevName")
-            dev_col = next((cols.index(c) for c in DEVICE_COLUMNS if c in cols), -1)
-            status_col = cols.index("Status") if "Status" in cols else -1
-            if dev_col >= 0 and dev_col <= hdev_col:
-                raise MapError("unknown dlnkmgr layout: Device before HDevName", no)
-            continue
+            self._header(no, line.split())
+            return True
         if is_prompt(line):
-            current = None
-            continue
+            return True
         kv = _KEYVAL_RE.match(line)
         if kv and not line.strip().startswith("/"):
-            key, value = kv.group("key"), kv.group("value")
-            current = None
-            if key == "Product":
-                _check_lu_count(b, block)
-                block = {"product": value, "lus": None, "seen": 0, "line": no}
-                block["serial"] = None
-                cols = None
-            elif key == "SerialNumber" and block is not None and value:
-                block["serial"] = value
-            elif key == "LUs" and block is not None:
-                if re.fullmatch(r"\d+", value):
-                    block["lus"] = int(value)
-            continue
+            self._block_line(no, kv.group("key"), kv.group("value"))
+            return True
+        return False
+
+    def row(self, no: int, line: str) -> None:
         fields = line.split()
+        offset = self._row_offset(no, fields)
+        raw = fields[self.dev_col - offset]
+        device = None if raw == "-" else scsi_disk(raw, self.cols[self.dev_col], no)
+        status_col = self.status_col
+        status = fields[status_col - offset] if status_col >= offset else ""
+        self.b.path(self.current, device, None, status, no)
+
+    def _header(self, no: int, cols: list[str]) -> None:
+        self.cols = cols
+        self.header_seen = True
+        self.hdev_col = cols.index("HDevName")
+        self.dev_col = next((cols.index(c) for c in DEVICE_COLUMNS if c in cols), -1)
+        self.status_col = cols.index("Status") if "Status" in cols else -1
+        if 0 <= self.dev_col <= self.hdev_col:
+            raise MapError("unknown dlnkmgr layout: Device before HDevName", no)
+
+    def _block_line(self, no: int, key: str, value: str) -> None:
+        block = self.block
+        if key == "Product":
+            _check_lu_count(self.b, block)
+            self.block = {"product": value, "lus": None, "seen": 0, "line": no}
+            self.block["serial"] = None
+            self.cols = None
+        elif key == "SerialNumber" and block is not None and value:
+            block["serial"] = value
+        elif key == "LUs" and block is not None:
+            if re.fullmatch(r"\d+", value):
+                block["lus"] = int(value)
+
+    def _row_offset(self, no: int, fields: list[str]) -> int:
+        """How many leading columns *fields* leaves out: 0 on a LU row (which
+        opens a device), more on a path row of the LU above."""
+        cols = self.cols
         if cols is None:
-            if names.is_aix(fields[0]) or any(names.is_aix(f) for f in fields):
-                raise _aix_error(no)
+            if any(is_aix(f) for f in fields):
+                raise aix_error(no)
             raise MapError(
                 (
                     "row before an 'iLU HDevName ...' header"
-                    if header_seen
+                    if self.header_seen
                     else "row before the 'iLU HDevName ...' header (not dlnkmgr "
                     "view -lu output?)"
                 ),
@@ -130,54 +148,47 @@ def parse(lines: list[str]) -> DeviceMap:
             )
         n = len(cols)
         if len(fields) == n:
-            hdev = fields[hdev_col]
-            if names.is_aix(hdev):
-                raise _aix_error(no)
-            if dev_col < 0:
-                raise MapError(
-                    "no Device column in the 'iLU HDevName ...' header; "
-                    "cannot tell the SCSI device of each path",
-                    no,
-                )
-            name = names.normalize(hdev)
-            if not names.HDLM_RE.match(name) or names.split_partition(name)[1]:
-                raise MapError(f"HDevName {hdev!r} is not an HDLM device name", no)
-            current = b.device(name, "", no, lu=_lu(block, fields, cols))
-            if block is not None:
-                block["seen"] += 1
-            offset = 0
-        elif len(fields) < n:
-            offset = n - len(fields)
-            if current is None:
-                raise MapError(
-                    "path row before any LU: cannot tell which HDLM device "
-                    "it belongs to",
-                    no,
-                )
-            if offset <= hdev_col or offset > dev_col:
-                raise MapError(
-                    f"expected {n} fields (a LU row) or {n - dev_col} fields "
-                    f"(a path row), found {len(fields)}",
-                    no,
-                )
-        else:
+            self._lu_row(no, fields)
+            return 0
+        if len(fields) > n:
             raise MapError(f"expected at most {n} fields, found {len(fields)}", no)
-        raw = fields[dev_col - offset]
-        if names.is_aix(raw):
-            raise _aix_error(no)
-        if raw == "-":
-            device = None
-        else:
-            device = names.normalize(raw)
-            if device.startswith("/dev/sddlm") or not names.is_scsi_whole_disk(device):
-                raise MapError(
-                    f"{cols[dev_col]} {raw!r} is not a SCSI disk (/dev/sdX)", no
-                )
-        status = fields[status_col - offset] if status_col >= offset else ""
-        b.path(current, device, None, status, no)
-    if not header_seen:
+        offset = n - len(fields)
+        if self.current is None:
+            raise MapError(
+                "path row before any LU: cannot tell which HDLM device it belongs to",
+                no,
+            )
+        if offset <= self.hdev_col or offset > self.dev_col:
+            raise MapError(
+                f"expected {n} fields (a LU row) or {n - self.dev_col} fields "
+                f"(a path row), found {len(fields)}",
+                no,
+            )
+        return offset
+
+    def _lu_row(self, no: int, fields: list[str]) -> None:
+        hdev = fields[self.hdev_col]
+        if is_aix(hdev):
+            raise aix_error(no)
+        if self.dev_col < 0:
+            raise MapError(
+                "no Device column in the 'iLU HDevName ...' header; "
+                "cannot tell the SCSI device of each path",
+                no,
+            )
+        name = hdlm_device(hdev, f"HDevName {hdev!r}", no)
+        lu = _lu(self.block, fields, self.cols)
+        self.current = self.b.device(name, "", no, lu=lu)
+        if self.block is not None:
+            self.block["seen"] += 1
+
+
+def parse(lines: list[str]) -> DeviceMap:
+    reader = _Reader()
+    reader.read(lines)
+    if not reader.header_seen:
         raise MapError(
             "no 'iLU HDevName ...' header found (not dlnkmgr view -lu output)", 0
         )
-    _check_lu_count(b, block)
-    return b.finish()
+    _check_lu_count(reader.b, reader.block)
+    return reader.b.finish()

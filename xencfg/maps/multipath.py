@@ -26,16 +26,18 @@ from __future__ import annotations
 
 import re
 
-from . import (
+from .base import (
+    Builder,
     DeviceMap,
     MapError,
-    _Builder,
+    MultipathDevice,
     is_blank,
     is_ellipsis,
     is_log_line,
     is_prompt,
+    lu_id,
 )
-from . import names
+from .names import is_scsi_whole_disk, normalize
 
 _ACTION = r"(?:(?:create|reload|switchpg|rename|grow|reject|update|resize)\s*:\s*)?"
 # "alias (wwid) dm-N vendor,product", "wwid dm-N vendor,product" (no alias:
@@ -80,9 +82,9 @@ def _is_header(line: str) -> re.Match | None:
 def _lu(hm: re.Match) -> str | None:
     wwid = hm.group("wwid")
     if wwid is None:
-        return "wwid:" + hm.group("name")  # the name is the WWID
+        return lu_id("multipath", hm.group("name"))  # the name is the WWID
     wwid = wwid.strip()
-    return "wwid:" + wwid if wwid else None
+    return lu_id("multipath", wwid) if wwid else None
 
 
 def looks_like(text: str) -> bool:
@@ -100,100 +102,123 @@ def _status(text: str) -> str:
     return " ".join(w for w in re.split(r"[\s\[\]]+", text) if w)
 
 
-def parse(lines: list[str]) -> DeviceMap:
-    b = _Builder("multipath")
-    current = None
-    interrupted = 0  # line of an unrecognized line since the last header
-    in_paths_list = False
-    ignored: list[int] = []
-    bare: list[int] = []
-    for no, line in enumerate(lines, 1):
+def _hctl(text: str) -> tuple[int, int, int, int] | None:
+    if "#" in text:
+        return None
+    return tuple(int(x) for x in text.split(":"))  # type: ignore[return-value]
+
+
+class _Reader:
+    """Reads the lines of one capture into a :class:`Builder`: device
+    headers, the tree-marked path rows under them, and noise."""
+
+    def __init__(self, lines: list[str]) -> None:
+        self.b = Builder("multipath")
+        self.lines = lines
+        self.current: MultipathDevice | None = None  # owner of the next path row
+        self.interrupted = 0  # line of an unrecognized line since the last header
+        self.in_paths_list = False
+        self.ignored: list[int] = []
+        self.bare: list[int] = []
+
+    def line(self, no: int, line: str) -> None:
         if is_blank(line) or is_ellipsis(line):
-            continue
+            return
         if _PATHS_LIST_RE.match(line):
-            in_paths_list = True
-            continue
+            self.in_paths_list = True
+            return
         pm = PATH_RE.match(line)
-        if in_paths_list:
+        if self.in_paths_list:
             if _PATHS_LIST_HEADER_RE.match(line) or (
                 pm and not _MARKER_RE.search(pm.group("prefix"))
             ):
-                continue
-            in_paths_list = False
+                return
+            self.in_paths_list = False
         if pm:
-            if not _MARKER_RE.search(pm.group("prefix")):
-                bare.append(no)
-                interrupted = no
-                continue
-            if interrupted and _HEADERISH_RE.search(lines[interrupted - 1]):
-                raise MapError(
-                    "cannot read this multipath device header (expected "
-                    "'ALIAS (WWID) dm-N VENDOR,PRODUCT', 'WWID dm-N "
-                    "VENDOR,PRODUCT' or 'ALIAS (WWID) [size=...]'): "
-                    f"{lines[interrupted - 1].strip()}",
-                    interrupted,
-                )
-            if current is None:
-                raise MapError(
-                    "path row before any multipath device: cannot tell which "
-                    "device it belongs to",
-                    no,
-                )
-            if interrupted:
-                raise MapError(
-                    f"path row follows an unrecognized line ({interrupted}) "
-                    f"instead of the listing of {current.name}: cannot tell "
-                    "which device it belongs to",
-                    no,
-                )
-            hctl_s, dev_s = pm.group("hctl"), pm.group("dev")
-            hctl = (
-                None
-                if "#" in hctl_s
-                else tuple(int(x) for x in hctl_s.split(":"))  # type: ignore[misc]
-            )
-            status = _status(pm.group("status"))
-            if dev_s in ("-", "#"):
-                device = None
-            else:
-                device = names.normalize(dev_s)
-                if not names.is_scsi_whole_disk(device):
-                    b.note(
-                        no,
-                        f"path {dev_s} of {current.name} is not a SCSI disk "
-                        "(/dev/sdX); not mapped",
-                    )
-                    continue
-            b.path(current, device, hctl, status, no)
-            continue
+            self._path_row(no, pm)
+            return
         hm = _is_header(line)
         if hm:
             name = "/dev/mapper/" + hm.group("name")
-            current = b.device(name, "", no, lu=_lu(hm))
-            interrupted = 0
-            continue
-        if _GROUP_RE.match(line) or _ATTR_RE.match(line):
-            continue
-        if is_prompt(line):
-            interrupted = no
-            continue
-        if is_log_line(line):
-            b.note(no, f"log line ignored: {line.strip()}")
-            continue
-        ignored.append(no)
-        # a path row after this could belong to a map whose header we failed
-        # to recognise: never attach it to the map above
-        interrupted = no
-    if ignored:
-        b.note(
-            ignored[0],
-            f"{len(ignored)} line(s) of verbose output ignored "
-            f"(first at line {ignored[0]})",
+            self.current = self.b.device(name, "", no, lu=_lu(hm))
+            self.interrupted = 0
+        elif _GROUP_RE.match(line) or _ATTR_RE.match(line):
+            pass
+        elif is_prompt(line):
+            self.interrupted = no
+        elif is_log_line(line):
+            self.b.note(no, f"log line ignored: {line.strip()}")
+        else:
+            self.ignored.append(no)
+            # a path row after this could belong to a map whose header we
+            # failed to recognise: never attach it to the map above
+            self.interrupted = no
+
+    def _path_row(self, no: int, pm: re.Match) -> None:
+        if not _MARKER_RE.search(pm.group("prefix")):
+            self.bare.append(no)
+            self.interrupted = no
+            return
+        current = self._owner(no)
+        dev_s = pm.group("dev")
+        if dev_s in ("-", "#"):
+            device = None
+        else:
+            device = normalize(dev_s)
+            if not is_scsi_whole_disk(device):
+                self.b.note(
+                    no,
+                    f"path {dev_s} of {current.name} is not a SCSI disk "
+                    "(/dev/sdX); not mapped",
+                )
+                return
+        hctl = _hctl(pm.group("hctl"))
+        self.b.path(current, device, hctl, _status(pm.group("status")), no)
+
+    def _owner(self, no: int) -> MultipathDevice:
+        """The device a tree-marked path row at line *no* belongs to."""
+        interrupted = self.interrupted
+        if interrupted and _HEADERISH_RE.search(self.lines[interrupted - 1]):
+            raise MapError(
+                "cannot read this multipath device header (expected "
+                "'ALIAS (WWID) dm-N VENDOR,PRODUCT', 'WWID dm-N "
+                "VENDOR,PRODUCT' or 'ALIAS (WWID) [size=...]'): "
+                f"{self.lines[interrupted - 1].strip()}",
+                interrupted,
+            )
+        if self.current is None:
+            raise MapError(
+                "path row before any multipath device: cannot tell which "
+                "device it belongs to",
+                no,
+            )
+        if interrupted:
+            raise MapError(
+                f"path row follows an unrecognized line ({interrupted}) "
+                f"instead of the listing of {self.current.name}: cannot tell "
+                "which device it belongs to",
+                no,
+            )
+        return self.current
+
+    def finish(self) -> DeviceMap:
+        self._count(self.ignored, "line(s) of verbose output ignored", "")
+        self._count(
+            self.bare,
+            "path row(s) without a tree marker ignored",
+            ": not part of a map listing",
         )
-    if bare:
-        b.note(
-            bare[0],
-            f"{len(bare)} path row(s) without a tree marker ignored "
-            f"(first at line {bare[0]}): not part of a map listing",
-        )
-    return b.finish()
+        return self.b.finish()
+
+    def _count(self, lines: list[int], what: str, why: str) -> None:
+        """One note for lines passed over, not one each."""
+        if lines:
+            first = lines[0]
+            self.b.note(first, f"{len(lines)} {what} (first at line {first}){why}")
+
+
+def parse(lines: list[str]) -> DeviceMap:
+    reader = _Reader(lines)
+    for no, line in enumerate(lines, 1):
+        reader.line(no, line)
+    return reader.finish()

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import re
 
-from . import DeviceMap, MapError, _aix_error, _Builder
-from . import names
+from .base import Builder, DeviceMap, MapError, aix_error
+from .names import is_aix, is_scsi_disk, kind, normalize, split_partition
 
 _COMMENT_RE = re.compile(r"(?:^|\s)#.*$")
 
@@ -32,7 +32,7 @@ def looks_like(text: str) -> bool:
         fields = s.split()
         if len(fields) != 2:
             return False
-        left = names.normalize(fields[0])
+        left = normalize(fields[0])
         if not left.startswith("/dev/sd") or left.startswith("/dev/sddlm"):
             return False
         seen = True
@@ -40,7 +40,7 @@ def looks_like(text: str) -> bool:
 
 
 def parse(lines: list[str]) -> DeviceMap:
-    b = _Builder("plain")
+    b = Builder("plain")
     devices: dict = {}
     for no, line in enumerate(lines, 1):
         s = _strip(line)
@@ -52,25 +52,25 @@ def parse(lines: list[str]) -> DeviceMap:
                 f"expected 2 fields (SCSI-DISK MULTIPATH-DEVICE), found {len(fields)}",
                 no,
             )
-        left, right = (names.normalize(f) for f in fields)
-        if names.is_aix(fields[0]) or names.is_aix(fields[1]):
-            raise _aix_error(no)
-        if names.kind(left) and names.is_scsi_disk(right):
+        left, right = (normalize(f) for f in fields)
+        if is_aix(fields[0]) or is_aix(fields[1]):
+            raise aix_error(no)
+        if kind(left) and is_scsi_disk(right):
             raise MapError(
                 f"{fields[0]} is a multipath device and {fields[1]} a SCSI disk: "
                 "the columns are swapped (expected SCSI-DISK MULTIPATH-DEVICE)",
                 no,
             )
-        if not names.is_scsi_disk(left):
+        if not is_scsi_disk(left):
             raise MapError(f"{fields[0]!r} is not a SCSI disk (/dev/sdX)", no)
-        if names.split_partition(left)[1]:
+        if split_partition(left)[1]:
             raise MapError(
                 f"{fields[0]} is a partition: list whole disks, partitions "
                 "are mapped by number",
                 no,
             )
-        k = names.kind(right)
-        if not k or (k != "dm" and names.split_partition(right)[1]):
+        k = kind(right)
+        if not k or (k != "dm" and split_partition(right)[1]):
             raise MapError(
                 f"{fields[1]!r} is not a multipath device (/dev/sddlmXX, "
                 "/dev/mapper/NAME or /dev/emcpowerX; whole devices only)",

@@ -23,16 +23,18 @@ from __future__ import annotations
 
 import re
 
-from . import (
+from .base import (
+    Builder,
     DeviceMap,
     MapError,
-    _aix_error,
-    _Builder,
+    aix_error,
     is_blank,
     is_ellipsis,
     is_prompt,
+    lu_id,
+    scsi_disk,
 )
-from . import names
+from .names import is_aix, is_powerpath, normalize, split_partition
 
 PSEUDO_RE = re.compile(r"^\s*Pseudo name\s*=\s*(?P<name>\S+)\s*$", re.IGNORECASE)
 ROW_RE = re.compile(
@@ -66,7 +68,7 @@ def _identity(ids: dict[str, str], line: str) -> bool:
 
 
 def parse(lines: list[str]) -> DeviceMap:
-    b = _Builder("powermt")
+    b = Builder("powermt")
     current = None
     for no, line in enumerate(lines, 1):
         if is_blank(line) or is_ellipsis(line):
@@ -74,10 +76,10 @@ def parse(lines: list[str]) -> DeviceMap:
         pm = PSEUDO_RE.match(line)
         if pm:
             raw = pm.group("name")
-            if names.is_aix(raw):
-                raise _aix_error(no)
-            name = names.normalize(raw)
-            if not names.is_powerpath(name) or names.split_partition(name)[1]:
+            if is_aix(raw):
+                raise aix_error(no)
+            name = normalize(raw)
+            if not is_powerpath(name) or split_partition(name)[1]:
                 raise MapError(
                     f"pseudo device {raw!r} is not a Linux PowerPath device "
                     "(emcpowerX)",
@@ -107,12 +109,7 @@ def parse(lines: list[str]) -> DeviceMap:
                     "I/O-Path Interf. Mode State Q-IOs Errors')",
                     no,
                 )
-            raw = rm.group("dev")
-            if names.is_aix(raw):
-                raise _aix_error(no)
-            device = names.normalize(raw)
-            if device.startswith("/dev/sddlm") or not names.is_scsi_whole_disk(device):
-                raise MapError(f"I/O path {raw!r} is not a SCSI disk (/dev/sdX)", no)
+            device = scsi_disk(rm.group("dev"), "I/O path", no)
             b.path(current, device, None, f"{rest[-4]} {rest[-3]}", no)
             continue
         sm = _STATE_RE.search(line)
@@ -121,7 +118,7 @@ def parse(lines: list[str]) -> DeviceMap:
             continue
         if current is not None and not current.paths and _identity(ids, line):
             if "array" in ids and "ldev" in ids:
-                b.set_lu(current, f"emc:{ids['array']}:{ids['ldev']}", no)
+                b.set_lu(current, lu_id("powermt", ids["array"], ids["ldev"]), no)
             continue
         if is_prompt(line) or "=" in line or re.match(r"^[\s=#-]", line):
             continue

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import LU_SCHEMES, DeviceMap, MultipathDevice, PathInfo
+from .devicemap import LU_SCHEMES, DeviceMap, MultipathDevice, PathInfo
 
 
 def _hctl(p: PathInfo) -> str:
