@@ -367,3 +367,15 @@ def test_many_hosts_in_parallel_give_the_same_answer(inv, capsys):
     _, one, _, _ = fleet_json(capsys, inv, "-j", "1")
     _, two, _, _ = fleet_json(capsys, inv, "-j", "2")
     assert one == two and one["summary"]["hosts"] == 9
+
+
+def test_hard_link_in_autostart_blocks_the_domain(inv, capsys):
+    xen = inv / "xl1" / "etc" / "xen"
+    (xen / "auto" / "app9.cfg").unlink()
+    os.link(xen / "app9.cfg", xen / "auto" / "app9.cfg")
+    code, doc, states, _ = fleet_json(capsys, inv)
+    st = states[("xl1", "app9")]
+    assert st["state"] == "blocked"
+    assert "/etc/xen/auto/app9.cfg is the config itself or a hard link" in (
+        st["reasons"][0]
+    )
