@@ -15,12 +15,8 @@ own stub ``dlmcfgmgr``, ``xm`` and ``xl`` on its own PATH (through
 The stub toolstack logs every call into the host's calls.log and keeps the
 running domains as files in the host's state/ folder.
 
-The Plan play runs ``xencfg fleet plan``.  Where that command is not
-available yet, the tests that are about it are skipped, and the others give
-the playbook a stand-in (``xencfg_command``, a few lines below) that plans
-each host of the inventory with ``xencfg plan --format sh`` and
-``xencfg diff``, to the same contract: OUTDIR/HOST.sh and HOST.patch for
-each host with work, with the paths as they are on the host.
+The Plan play runs ``xencfg fleet plan`` (OUTDIR/HOST.sh and HOST.patch for
+each host with work, with the paths as they are on the host).
 """
 
 from __future__ import annotations
@@ -49,44 +45,6 @@ pytestmark = pytest.mark.skipif(
 def _xencfg() -> list[str]:
     exe = shutil.which("xencfg", path=str(BIN))
     return [exe] if exe else [sys.executable, "-m", "xencfg"]
-
-
-def _fleet_available() -> bool:
-    res = subprocess.run(
-        _xencfg() + ["fleet", "plan", "--help"], capture_output=True, text=True
-    )
-    return res.returncode == 0
-
-
-FLEET = _fleet_available()
-NEEDS_FLEET = pytest.mark.skipif(not FLEET, reason="xencfg fleet not available")
-
-STANDIN = r"""
-import json, subprocess, sys
-from pathlib import Path
-
-xencfg = json.loads(sys.argv[1])
-assert sys.argv[2:4] == ["fleet", "plan"] and sys.argv[5] == "-o", sys.argv
-inventory, out = Path(sys.argv[4]), Path(sys.argv[6])
-for h in sorted(p for p in inventory.iterdir() if not p.name.startswith(".")):
-    xen = h / "etc" / "xen"
-    common = ["--map", str(h / "map.txt")]
-    argv = xencfg + ["plan", *common, "--running", str(h / "running.txt")]
-    argv += ["--auto-dir", str(xen / "auto")]
-    js = subprocess.run(argv + ["--format", "json", str(xen)], capture_output=True)
-    if js.returncode != 0:
-        sys.exit(js.stderr.decode())
-    doc = json.loads(js.stdout)
-    print(h.name, json.dumps(doc["summary"]), [b["name"] for b in doc["blocked"]])
-    if not doc["domains"]:
-        continue
-    sh = subprocess.run(argv + ["--format", "sh", str(xen)], capture_output=True)
-    # The host's paths: /etc/xen/..., not the inventory's copy.
-    (out / f"{h.name}.sh").write_text(sh.stdout.decode().replace(str(h), ""))
-    diff = xencfg + ["diff", *common, "--relative", str(h), str(xen)]
-    diff = subprocess.run(diff, capture_output=True)
-    (out / f"{h.name}.patch").write_bytes(diff.stdout)
-"""
 
 
 STUB_XM = r"""#!/bin/sh
@@ -232,12 +190,7 @@ class Fleet:
                     (h / "tools" / tool).symlink_to(shutil.which(tool))
             (h / "map-output.txt").write_text(dlm_map(pairs))
             (h / "dump.sxp").write_text(dump(host))
-        if FLEET:
-            self.xencfg_command = " ".join(_xencfg())
-        else:
-            (base / "standin.py").write_text(STANDIN)
-            arg = json.dumps(_xencfg(), separators=(",", ":"))  # no spaces
-            self.xencfg_command = f"{sys.executable} {base / 'standin.py'} {arg}"
+        self.xencfg_command = " ".join(_xencfg())
         self.hosts_file = base / "hosts.yml"
         self.hosts_file.write_text(json.dumps(self.inventory_doc(), indent=1))
 
@@ -458,7 +411,6 @@ def test_serial_batch_finishes_but_no_later_batch_starts(fleet):
 
 
 # -- the Plan play ---------------------------------------------------------------------
-@NEEDS_FLEET
 def test_plan_play_prints_the_fleet_table(fleet):
     res = fleet.playbook("--check")
     out = res.stdout + res.stderr
@@ -470,7 +422,6 @@ def test_plan_play_prints_the_fleet_table(fleet):
     assert "app01" in table
 
 
-@NEEDS_FLEET
 def test_bad_inventory_fails_the_plan_with_reasons(fleet):
     (fleet.base / "bravo" / "map-output.txt").write_text("hello, not a map\n")
     before = hosts_state(fleet)

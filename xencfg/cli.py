@@ -58,7 +58,17 @@ def _parser() -> argparse.ArgumentParser:
         _migrate_args(s, name)
 
     plan_args(sub.add_parser("plan", help="a per-domain migration runbook"))
+    fleet_parser(sub)
     return p
+
+
+def fleet_parser(sub) -> None:
+    from .fleet_out import fleet_args
+
+    f = sub.add_parser("fleet", help="many hosts: one inventory, a runbook each")
+    fsub = f.add_subparsers(dest="action", metavar="ACTION")
+    fsub.required = True
+    fleet_args(fsub)
 
 
 def _walk_args(s: argparse.ArgumentParser) -> None:
@@ -319,6 +329,12 @@ def cmd_plan(args) -> int:
     return run_plan(args)
 
 
+def cmd_fleet(args) -> int:
+    from .fleet_out import run_fleet
+
+    return run_fleet(args)
+
+
 COMMANDS = {
     "parse": cmd_parse,
     "roundtrip": cmd_roundtrip,
@@ -327,4 +343,5 @@ COMMANDS = {
     "diff": cmd_migrate,
     "apply": cmd_migrate,
     "plan": cmd_plan,
+    "fleet": cmd_fleet,
 }

@@ -28,19 +28,24 @@ from .model import BLOCKING, DEFAULT_AUTO, Disk, Domain, Plan
 from .text import render_json, render_text
 
 
-def build(args, devmap) -> Plan:
-    """The plan for ``args``; raises ``Failed``/``Usage`` on bad input."""
+def build(args, devmap, dump=None, default_auto=DEFAULT_AUTO, find=find_links) -> Plan:
+    """The plan for ``args``; raises ``Failed``/``Usage`` on bad input.
+    ``dump``: the running state, already read (``fleet``); ``default_auto``
+    and ``find``: where autostart links are looked for, and how (``fleet``
+    reads a copy of a host's /etc/xen, not this machine's)."""
     from ..diffs import unified
 
     auto = args.auto_dir
-    if auto is None and os.path.isdir(DEFAULT_AUTO):
-        auto = DEFAULT_AUTO
+    if auto is None and default_auto and os.path.isdir(default_auto):
+        auto = default_auto
     if auto is not None and not os.path.isdir(auto):
         raise Usage(f"{auto}: autostart folder not found")
     plan = Plan(
         args.map, devmap.source, args.toolstack, args.running, auto and _abs(auto)
     )
-    running = read_dump(args.running, devmap) if args.running else None
+    running = dump
+    if running is None and args.running:
+        running = read_dump(args.running, devmap)
 
     jobs, missing = collect(args.paths, args.include, args.exclude)
     if missing:
@@ -73,7 +78,7 @@ def build(args, devmap) -> Plan:
         if doc.fmt == "sxp" and args.toolstack == "xl":
             dom.reasons.append("an S-expression config: xl cannot create it")
         if auto is not None:
-            find_links(dom, auto)
+            find(dom, auto)
         plan.domains.append(dom)
 
     for name, doms in by_name.items():

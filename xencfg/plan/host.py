@@ -94,8 +94,9 @@ def apply_dump(plan: Plan, running, by_name, toolstack: str) -> None:
             continue
         if run.reasons:
             dom.reasons.extend(f"running domain: {r}" for r in run.reasons)
-        live = sorted(d.old for d in run.disks)
-        mine = sorted(d.old for d in dom.disks)
+        # the device alone: a dump names it bare (xl) or as phy:/dev/...
+        live = sorted(d.old.rpartition(":")[2] for d in run.disks)
+        mine = sorted(d.old.rpartition(":")[2] for d in dom.disks)
         if live != mine:
             dom.notes.append(
                 "the running domain's SCSI disks differ from its config "
