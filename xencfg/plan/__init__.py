@@ -23,7 +23,7 @@ from ..pipeline import convert_or_fail, load_map_or_fail, read_or_usage
 from ..transforms.disks import domain_name
 from ..transforms.migrate import Migrate
 from ..walk import collect
-from .host import apply_dump, find_links, read_dump
+from .host import apply_dump, find_links, find_parked, read_dump
 from .model import BLOCKING, DEFAULT_AUTO, Disk, Domain, Plan
 from .text import render_json, render_text
 
@@ -41,6 +41,8 @@ def build(args, devmap) -> Plan:
         args.map, devmap.source, args.toolstack, args.running, auto and _abs(auto)
     )
     running = read_dump(args.running, devmap) if args.running else None
+    if auto is not None:
+        plan.parked = find_parked(auto)
 
     jobs, missing = collect(args.paths, args.include, args.exclude)
     if missing:

@@ -17,6 +17,23 @@ from .model import BLOCKING, Disk, Domain, Link, Plan
 PARKED_SUFFIX = ".xencfg-suspended"
 
 
+def find_parked(auto: str) -> list[Link]:
+    """Links an earlier run left parked (in AUTO.xencfg-suspended/), each
+    with the place it came from: a later plan must say so, or the autostart
+    is silently lost."""
+    parked_dir = os.path.abspath(auto).rstrip("/") + PARKED_SUFFIX
+    try:
+        entries = sorted(os.listdir(parked_dir))
+    except OSError:
+        return []
+    out = []
+    for entry in entries:
+        full = os.path.join(parked_dir, entry)
+        target = os.readlink(full) if os.path.islink(full) else "(not a link)"
+        out.append(Link(os.path.join(os.path.abspath(auto), entry), target, full))
+    return out
+
+
 def find_links(dom: Domain, auto: str) -> None:
     parked_dir = os.path.abspath(auto).rstrip("/") + PARKED_SUFFIX
     for entry in sorted(os.listdir(auto)):

@@ -19,6 +19,7 @@ import shlex
 
 from .model import Domain, Plan
 from .steps import managed_edit_text, multipath_text, steps
+from .text import PARKED_HEAD, parked_text
 
 q = shlex.quote
 
@@ -39,6 +40,9 @@ say() { printf 'xencfg: %s\n' "$*"; }
 die() { printf 'xencfg: error: %s\n' "$*" >&2; exit 1; }
 REST=""
 trap 'rc=$?; if [ "$rc" != 0 ]; then printf "xencfg: stopped (status %s) during: %s\n" "$rc" "$STEP" >&2; [ -z "$REST" ] || printf "xencfg: still to do by hand: %s\n" "$REST" >&2; fi' EXIT
+# Ctrl-C or a kill: through the EXIT trap above, which says what is left.
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 ask() {
     if [ "$YES" = 1 ]; then
@@ -85,7 +89,13 @@ def render_sh(plan: Plan) -> str:
             out.append(f"#   {dom.label} ({dom.shown}):")
             for r in dom.reasons:
                 out.append(f"#     - {_comment(r)}")
+    if plan.parked:
+        out.append("#")
+        out.append("# " + PARKED_HEAD)
+        out.extend(f"#   {_comment(parked_text(link))}" for link in plan.parked)
     out.append(PRELUDE)
+    parked = [q("still parked: " + parked_text(link)) for link in plan.parked]
+    out.extend(f"say {line}" for line in parked)
     ts = plan.toolstack
     out.append(f"TS={q(ts)}")
     for i, dom in enumerate(plan.ready):
@@ -105,6 +115,7 @@ def render_sh(plan: Plan) -> str:
         out.append(f"    say {q(f'{dom.name}: skipped')}")
         out.append("fi")
     out.append("STEP=finished")
+    out.extend(f"say {line}" for line in parked)
     out.append("say 'all done'")
     return "\n".join(out) + "\n"
 
@@ -193,10 +204,13 @@ def _stop(plan: Plan, dom: Domain, step: dict, i: int) -> list[str]:
     name = q(dom.name)
     return [
         f'STEP={q(f"{dom.name}: stop (step 3)")}',
+        # Should the stop fail or be interrupted half way.
+        "REST=" + q(_undo(dom, plan.toolstack, 0)),
         *_if_running(
             [f'say "stop: $TS shutdown -w "{name}', f'"$TS" shutdown -w {name}'],
             f"say {q(f'{dom.name} is not running: nothing to stop')}",
         ),
+        "REST=" + q(_undo(dom, plan.toolstack, 0)),
     ]
 
 
@@ -225,6 +239,7 @@ def _suspend(plan: Plan, dom: Domain, step: dict, i: int) -> list[str]:
     for n, link in enumerate(dom.links):
         out.append('mkdir -p -- "$(dirname -- "$parked%d")"' % n)
         out.append(f'mv -- "$link{n}" "$parked{n}"')
+        out.append("REST=" + q(_undo(dom, plan.toolstack, n + 1)))
         out.append(
             f'say "autostart suspended: $link{n} -> "{q(link.target)}'
             f'" parked as $parked{n}"'
@@ -238,9 +253,15 @@ def _patch(plan: Plan, dom: Domain, step: dict, i: int) -> list[str]:
     out = [f'STEP={q(f"{dom.name}: change the disks (steps 4-5)")}']
     if not dom.managed:
         return out + [
-            f"patch_{i} | apply_patch",
-            f'[ "$(sha "$cfg")" = {q(_sha(dom.new))} ] || '
-            'die "$cfg is not as planned after the patch"',
+            f"if ! patch_{i} | apply_patch; then",
+            f'    [ "$(sha "$cfg")" != {q(_sha(dom.old))} ] || '
+            'die "the patch failed; $cfg is unchanged"',
+            "fi",
+            f'[ "$(sha "$cfg")" = {q(_sha(dom.new))} ] || {{ REST="$REST; compare '
+            "$cfg with the patch in this script: it is neither as it was nor as "
+            'planned"; die "$cfg is not as planned after the patch"; }',
+            # Patched: what is left is the rest of the runbook.
+            "REST=" + q(_rest(dom, plan.toolstack)),
             'say "patched: $cfg"',
         ]
     out.append("checkpoint " + q(managed_edit_text(dom)))
@@ -328,6 +349,21 @@ def _rest(dom: Domain, ts: str, done: tuple[str, ...] = ()) -> str:
             todo.append(("start", f"{ts} create {dom.config} (if it was running)"))
         todo += [("links", f"mv {link.parked} {link.path}") for link in dom.links]
     return "; ".join(text for kind, text in todo if kind not in done)
+
+
+def _undo(dom: Domain, ts: str, links: int) -> str:
+    """Before the patch: what puts the host back as it was, the domain
+    stopped and the first ``links`` autostart links parked."""
+    todo = []
+    if not dom.managed:
+        todo.append(f"{dom.config} is unchanged (the old config)")
+    if dom.running is not False:
+        if dom.managed:
+            todo.append(f"{ts} start {dom.name} (if it does not run now)")
+        else:
+            todo.append(f"{ts} create {dom.config} (if it does not run now)")
+    todo += [f"mv {link.parked} {link.path}" for link in dom.links[:links]]
+    return "; ".join(todo)
 
 
 def _indent(line: str) -> str:
