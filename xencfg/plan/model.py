@@ -42,6 +42,8 @@ class Domain:
     old: bytes | None = None
     new: bytes | None = None
     diff: str = ""
+    devices: list[str] = field(default_factory=list)  # as migrated, sorted
+    restart: bool = False  # config already migrated; runs on SCSI devices
 
     @property
     def blocked(self) -> bool:

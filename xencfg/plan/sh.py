@@ -19,6 +19,7 @@ import shlex
 
 from .model import Domain, Plan
 from .steps import managed_edit_text, multipath_text, steps
+from .left import undo_text
 from .text import PARKED_HEAD, parked_text
 
 q = shlex.quote
@@ -133,7 +134,7 @@ def _domain_fn(plan: Plan, dom: Domain, i: int) -> str:
     for step in steps(plan, dom):
         body.extend(_SH[step["op"]](plan, dom, step, i))
     fn = []
-    if not dom.managed:
+    if not dom.managed and not dom.restart:
         # The patch, inline: fed to the dry run, then to the real run.
         fn.append(f"patch_{i}() {{")
         fn.append(f"cat <<'{_delim(dom)}'")
@@ -152,7 +153,7 @@ def _disks(plan: Plan, dom: Domain, step: dict, i: int) -> list[str]:
 
 def _verdict(plan: Plan, dom: Domain, step: dict, i: int) -> list[str]:
     """The verdict, then the checks: nothing is touched until all pass."""
-    out = [f"say {q('  verdict: every SCSI disk is in the map; can be migrated')}"]
+    out = [f"say {q('  ' + step['text'].replace(' (HDLM step 2)', ''))}"]
     out.extend(f"say {q('  note: ' + note)}" for note in dom.notes)
     if not dom.managed:
         out.extend(_file_checks(dom, i))
@@ -166,10 +167,11 @@ def _file_checks(dom: Domain, i: int) -> list[str]:
         f'[ "$(sha "$cfg")" = {q(_sha(dom.old))} ] || '
         'die "$cfg changed since the plan was made; make the plan again"'
     )
-    out.append(
-        "out=$(patch_%d | apply_patch --dry-run 2>&1) || "
-        'die "the patch does not apply to $cfg: $out"' % i
-    )
+    if not dom.restart:
+        out.append(
+            "out=$(patch_%d | apply_patch --dry-run 2>&1) || "
+            'die "the patch does not apply to $cfg: $out"' % i
+        )
     for n, link in enumerate(dom.links):
         out.append(f'link{n}="$R"{q(link.path)}; parked{n}="$R"{q(link.parked)}')
         out.append(
@@ -205,12 +207,12 @@ def _stop(plan: Plan, dom: Domain, step: dict, i: int) -> list[str]:
     return [
         f'STEP={q(f"{dom.name}: stop (step 3)")}',
         # Should the stop fail or be interrupted half way.
-        "REST=" + q(_undo(dom, plan.toolstack, 0)),
+        "REST=" + q(undo_text(dom, plan.toolstack, 0)),
         *_if_running(
             [f'say "stop: $TS shutdown -w "{name}', f'"$TS" shutdown -w {name}'],
             f"say {q(f'{dom.name} is not running: nothing to stop')}",
         ),
-        "REST=" + q(_undo(dom, plan.toolstack, 0)),
+        "REST=" + q(undo_text(dom, plan.toolstack, 0)),
     ]
 
 
@@ -239,7 +241,7 @@ def _suspend(plan: Plan, dom: Domain, step: dict, i: int) -> list[str]:
     for n, link in enumerate(dom.links):
         out.append('mkdir -p -- "$(dirname -- "$parked%d")"' % n)
         out.append(f'mv -- "$link{n}" "$parked{n}"')
-        out.append("REST=" + q(_undo(dom, plan.toolstack, n + 1)))
+        out.append("REST=" + q(undo_text(dom, plan.toolstack, n + 1)))
         out.append(
             f'say "autostart suspended: $link{n} -> "{q(link.target)}'
             f'" parked as $parked{n}"'
@@ -251,6 +253,8 @@ def _suspend(plan: Plan, dom: Domain, step: dict, i: int) -> list[str]:
 
 def _patch(plan: Plan, dom: Domain, step: dict, i: int) -> list[str]:
     out = [f'STEP={q(f"{dom.name}: change the disks (steps 4-5)")}']
+    if dom.restart:
+        return out + [f"say {q(step['text'])}"]
     if not dom.managed:
         return out + [
             f"if ! patch_{i} | apply_patch; then",
@@ -349,21 +353,6 @@ def _rest(dom: Domain, ts: str, done: tuple[str, ...] = ()) -> str:
             todo.append(("start", f"{ts} create {dom.config} (if it was running)"))
         todo += [("links", f"mv {link.parked} {link.path}") for link in dom.links]
     return "; ".join(text for kind, text in todo if kind not in done)
-
-
-def _undo(dom: Domain, ts: str, links: int) -> str:
-    """Before the patch: what puts the host back as it was, the domain
-    stopped and the first ``links`` autostart links parked."""
-    todo = []
-    if not dom.managed:
-        todo.append(f"{dom.config} is unchanged (the old config)")
-    if dom.running is not False:
-        if dom.managed:
-            todo.append(f"{ts} start {dom.name} (if it does not run now)")
-        else:
-            todo.append(f"{ts} create {dom.config} (if it does not run now)")
-    todo += [f"mv {link.parked} {link.path}" for link in dom.links[:links]]
-    return "; ".join(todo)
 
 
 def _indent(line: str) -> str:

@@ -20,7 +20,7 @@ def steps(plan: Plan, dom: Domain) -> list[dict]:
         {
             "op": "verdict",
             "text": "verdict (HDLM step 2): every SCSI disk is in the map; "
-            "can be migrated",
+            + ("needs restart" if dom.restart else "can be migrated"),
             "notes": dom.notes,
         }
     )
@@ -40,6 +40,18 @@ def steps(plan: Plan, dom: Domain) -> list[dict]:
                 "manual": True,
                 "text": "change the disks (steps 4-5, manual checkpoint): "
                 + managed_edit_text(dom),
+            }
+        )
+    elif dom.restart:
+        out.append(
+            {
+                "op": "patch",
+                "manual": False,
+                "restart": True,
+                "path": dom.config,
+                "sha256_old": sha256(dom.old or b""),
+                "text": f"patch the config (steps 4-5): {dom.config} is already "
+                "migrated: nothing to patch (needs restart)",
             }
         )
     else:
