@@ -23,7 +23,8 @@ from ..pipeline import convert_or_fail, load_map_or_fail, read_or_usage
 from ..transforms.disks import domain_name
 from ..walk import collect
 from .host import apply_dump, find_links, find_parked, read_dump
-from .running import Targets, settle
+from .running import settle
+from .targets import Targets
 from .model import BLOCKING, DEFAULT_AUTO, Disk, Domain, Plan
 from .text import render_json, render_text
 

@@ -12,6 +12,7 @@ from ..pipeline import convert_or_fail, read_or_usage
 from ..transforms.dumps import dump_domains
 from ..transforms.running import is_xl_dump
 from .model import BLOCKING, Disk, Domain, Link, Plan
+from .targets import Targets
 
 PARKED_SUFFIX = ".xencfg-suspended"
 
@@ -70,8 +71,6 @@ def read_dump(path: str, devmap) -> dict[str, Running]:
     data = read_or_usage(path)
     # xm list -l, or xl list -l as JSON or as xl's S-expressions
     fmt = "json" if looks_like_json(decode(data)) else "sxp"
-    from .running import Targets
-
     targets = Targets(devmap)
     done = convert_or_fail(data, path, fmt, targets)
     doc = done.doc
