@@ -126,10 +126,11 @@ def test_bad_config_in_a_folder_is_reported_and_never_written(tree, capsys):
 
 
 def test_usage_errors_exit_2(tree, capsys):
-    code, out, err = cli(capsys, "apply", "good.cfg")
-    assert code == 2
-    assert err == "xencfg: error: apply needs --map FILE (the device map)\n"
-    assert cli(capsys, "diff", "good.cfg")[0] == 2
+    for command in ("apply", "diff"):
+        with pytest.raises(SystemExit) as exc:
+            main([command, "good.cfg"])
+        assert exc.value.code == 2
+        assert "required: --map" in capsys.readouterr().err
     with pytest.raises(SystemExit) as exc:
         main(["check", "--report", "yaml", "good.cfg"])
     assert exc.value.code == 2
@@ -203,9 +204,64 @@ def test_report_json_error_record(tree, capsys):
     assert code == 2
     report = json.loads(out)
     assert report["findings"] == [
-        {"path": "bad.cfg", "error": "bad.cfg:3:8: error: unterminated string"}
+        {
+            "path": "bad.cfg",
+            "line": 3,
+            "column": 8,
+            "kind": "parse",
+            "severity": "error",
+            "message": "unterminated string",
+            "error": "bad.cfg:3:8: error: unterminated string",
+        }
     ]
     assert report["summary"]["failed"] == 1
+
+
+def test_report_json_counts_missing_paths_and_broken_links(tree, capsys):
+    os.mkdir("auto")
+    os.symlink("../gone.cfg", "auto/gone.cfg")  # dangling
+    os.symlink("loop2.cfg", "auto/loop1.cfg")
+    os.symlink("loop1.cfg", "auto/loop2.cfg")
+    code, out, err = cli(
+        capsys, "check", "--report", "json", "--map", "map.txt", "nothere.cfg", "auto"
+    )
+    assert code == 2
+    report = json.loads(out)
+    got = {(r["path"], r["kind"], r["line"]) for r in report["findings"]}
+    assert got == {
+        ("nothere.cfg", "missing", None),
+        ("auto/gone.cfg", "missing", None),
+        ("auto/loop1.cfg", "missing", None),
+        ("auto/loop2.cfg", "missing", None),
+    }
+    assert report["summary"]["failed"] == 4
+    assert "auto/gone.cfg: error: dangling symbolic link (to ../gone.cfg)" in err
+    assert "auto/loop1.cfg: error: symbolic link loop" in err
+    # The text output counts them the same way.
+    code, out, err = cli(capsys, "check", "--map", "map.txt", "nothere.cfg", "auto")
+    assert code == 2 and err.rstrip().endswith("4 files failed.")
+
+
+def test_apply_stdin_is_a_filter(tree, capsys, monkeypatch):
+    import io
+
+    for text, wanted in ((DONE, DONE), (GOOD, GOOD_NEW)):
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(text.encode())))
+        code, out, err = cli(capsys, "apply", "--map", "map.txt", "-")
+        assert (code, out) == (0, wanted)
+
+
+def test_apply_strict_and_more_usage_errors(tree, capsys):
+    (tree / "warn.cfg").write_text("disk = [ 'phy:/dev/sdz,xvda,w' ]\n")
+    assert cli(capsys, "apply", "--map", "map.txt", "warn.cfg")[0] == 0
+    assert cli(capsys, "apply", "--strict", "--map", "map.txt", "warn.cfg")[0] == 1
+    code, out, err = cli(capsys, "apply", "--map", "-", "-")
+    assert code == 2 and "both the map and a config" in err
+    for bad in (["-j", "0"], ["-j", "-3"], ["--backup", ""], ["--backup", "a/b"]):
+        with pytest.raises(SystemExit) as exc:
+            main(["apply", *bad, "--map", "map.txt", "good.cfg"])
+        assert exc.value.code == 2, bad
+    assert (tree / "good.cfg").read_text() == GOOD
 
 
 # -- diff ------------------------------------------------------------------------

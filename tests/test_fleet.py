@@ -162,8 +162,8 @@ def test_table_exit_codes_and_plans(inv, tmp_path, capsys):
     code, out, err = run(capsys, "fleet", "plan", inv, "-o", out_dir)
     assert code == 0, err
     lines = out.splitlines()
-    assert any(ln.split()[:4] == ["xm1", "web01", "needs", "restart"] for ln in lines)
-    assert any(ln.split()[:4] == ["xl1", "app9", "needs", "restart"] for ln in lines)
+    assert any(ln.split()[:4] == ["xm1", "web01", "to", "migrate"] for ln in lines)
+    assert any(ln.split()[:4] == ["xl1", "app9", "to", "migrate"] for ln in lines)
     assert any(ln.split()[:3] == ["quiet", "ok01", "done"] for ln in lines)
     assert "quiet" in out and "no running.txt: planned from the configs alone" in out
     assert lines[-1].startswith("xencfg fleet: 3 hosts; 2 to migrate")
@@ -187,8 +187,8 @@ def test_json(inv, capsys):
     assert doc["format"] == "xencfg-fleet"
     assert doc["summary"] == {
         "hosts": 3,
-        "to migrate": 0,
-        "needs restart": 2,
+        "to migrate": 2,
+        "needs restart": 0,
         "blocked": 0,
         "done": 1,
     }
@@ -379,3 +379,20 @@ def test_hard_link_in_autostart_blocks_the_domain(inv, capsys):
     assert "/etc/xen/auto/app9.cfg is the config itself or a hard link" in (
         st["reasons"][0]
     )
+
+
+def test_migrated_config_still_running_on_scsi_needs_restart(inv, capsys):
+    # Config management already applied the patch on xm1; the guest still
+    # runs on the SCSI devices until it is restarted.
+    cfg_path = inv / "xm1" / "etc" / "xen" / "web01.cfg"
+    cfg_path.write_text(cfg("web01", "/dev/sddlmaa,xvda,w", "/dev/sddlmab1,xvdb,w"))
+    code, doc, states, _ = fleet_json(capsys, inv)
+    assert code == 1
+    assert states[("xm1", "web01")]["state"] == "needs restart"
+    assert doc["summary"]["needs restart"] == 1
+    code, out, _ = run(capsys, "fleet", "check", inv)
+    assert any(
+        ln.split()[:4] == ["xm1", "web01", "needs", "restart"]
+        for ln in out.splitlines()
+    )
+    assert "1 to migrate, 1 needs restart" in out.splitlines()[-1]

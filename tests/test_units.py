@@ -218,7 +218,7 @@ def test_report_counts_and_decides_the_exit_code(capsys):
 
     apply = Report("apply", strict=True)
     apply.done(_result("g", findings=[warn]))
-    assert apply.exit_code() == OK  # --strict does not fail apply
+    assert apply.exit_code() == CHANGED  # --strict fails apply too
     apply.done(_result("h", error="h:1:1: error: bad"))
     assert apply.exit_code() == BAD
     assert apply.summary().endswith("1 file failed.")

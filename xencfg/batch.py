@@ -41,10 +41,9 @@ def run_batch(batch: Batch) -> int:
     jobs, missing = collect(
         batch.paths, batch.include, batch.exclude, [out_dir] if out_dir else []
     )
-    for m in missing:
-        err(m)
     report = batch.report
-    report.missing = len(missing)
+    for m in missing:
+        report.missing_path(m)
     if out_dir is not None:
         problem = out_dir_problem(jobs, out_dir)
         if problem:

@@ -89,11 +89,14 @@ def _migrate_args(s: argparse.ArgumentParser, name: str) -> None:
     s.add_argument(
         "--map",
         metavar="FILE",
-        help="device map (dlmcfgmgr -v output, ...; - for standard input); "
+        # diff and apply need it: argparse lists it among the required
+        # options (and says so when it is missing).
+        required=name != "check",
+        help="device map (dlmcfgmgr -v output, ...; - for standard input)"
         + (
-            "without it, check enforces the no-/dev/sd* policy"
+            "; without it, check enforces the no-/dev/sd* policy"
             if name == "check"
-            else "required"
+            else ""
         ),
     )
     s.add_argument("--map-format", default="auto", choices=MAP_FORMATS)
@@ -105,7 +108,11 @@ def _migrate_args(s: argparse.ArgumentParser, name: str) -> None:
         help="resolve /dev/disk/by-* names on this host",
     )
     s.add_argument(
-        "-j", "--jobs", type=int, default=0, help="parallel workers (default: cores)"
+        "-j",
+        "--jobs",
+        type=_positive,
+        default=0,
+        help="parallel workers, 1 or more (default: one per core)",
     )
     s.add_argument("-q", "--quiet", action="store_true", help="no notes or summary")
     s.add_argument(
@@ -126,13 +133,37 @@ def _migrate_args(s: argparse.ArgumentParser, name: str) -> None:
         )
     if name == "apply":
         s.add_argument(
-            "--backup", metavar="SUFFIX", help="keep each original as FILE+SUFFIX"
+            "--backup",
+            metavar="SUFFIX",
+            type=_backup_suffix,
+            help="keep each original as FILE+SUFFIX (never overwritten: "
+            "FILE+SUFFIX.1, .2, ... when taken)",
         )
         s.add_argument(
             "--out-dir",
             metavar="DIR",
             help="write converted copies of the tree under DIR; never touch sources",
         )
+
+
+def _positive(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(
+            f"expected a whole number of 1 or more: {text!r}"
+        )
+    return n
+
+
+def _backup_suffix(text: str) -> str:
+    if not text or "/" in text or text in (".", ".."):
+        raise argparse.ArgumentTypeError(
+            f"a suffix must be non-empty and hold no '/': {text!r}"
+        )
+    return text
 
 
 def plan_args(p: argparse.ArgumentParser) -> None:
@@ -291,6 +322,8 @@ def cmd_migrate(args) -> int:
     from .pipeline import Options, load_map_or_fail
     from .report import Report
 
+    if args.map == "-" and "-" in args.paths:
+        raise Usage("standard input (-) cannot be both the map and a config")
     devmap = None
     if args.map:
         devmap = load_map_or_fail(args.map, args.map_format)

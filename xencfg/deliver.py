@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from .diffs import unified
 from .pipeline import FileResult
 from .transforms.dumps import dump_refused
+from .transforms.findings import Finding
 from .write import write_atomic, write_copies
 
 
@@ -40,19 +41,22 @@ def deliver(job, res: FileResult, how: Delivery) -> None:
         write_copies(job.real, data, st, job.outs, job.links, how.out_dir, how.made)
         res.written = True
     elif how.write and res.changed:
-        write_atomic(job.real, res.new, how.backup)
+        for text in write_atomic(job.real, res.new, how.backup):
+            res.findings.append(Finding(1, 1, "write", "warning", text, path=job.path))
         res.written = True
 
 
 def deliver_stdin(res: FileResult, how: Delivery) -> None:
     """Standard input, converted: the new bytes (apply) or a patch (diff) on
     stdout."""
-    if not res.changed:
-        return
     if how.write:
+        # A filter: the whole text, changed or not, so `apply -` can sit in
+        # a pipe (or a redirect) without emptying an unchanged file.
         sys.stdout.flush()
-        sys.stdout.buffer.write(res.new)
+        sys.stdout.buffer.write(res.new if res.changed else res.old)
         sys.stdout.buffer.flush()
+    elif not res.changed:
+        return
     elif how.patch_root is not None:
         sys.stdout.write(unified(res.old, res.new, "-"))
 

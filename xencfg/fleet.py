@@ -224,6 +224,8 @@ def _to_host_paths(plan: Plan, hdir: str) -> None:
         return None if text is None else text.replace(prefix, "/etc/")
 
     plan.auto_dir = host(plan.auto_dir)
+    for link in plan.parked:  # left parked by an earlier run on the host
+        link.path, link.parked = host(link.path), host(link.parked)
     for dom in plan.domains:
         dom.config = host(dom.config)
         dom.shown = host(dom.shown)

@@ -22,7 +22,7 @@ def rows(host) -> list[dict]:
             state = "blocked"
         elif not dom.todo:
             continue
-        elif dom.running:
+        elif dom.restart:  # config already migrated, still runs on SCSI
             state = "needs restart"
         else:
             state = "to migrate"
@@ -156,9 +156,9 @@ def _summary(hosts, data, written) -> str:
     c = _counts(data)
     text = (
         f"xencfg fleet: {len(hosts)} host{'s' if len(hosts) != 1 else ''}; "
-        f"{c['to migrate'] + c['needs restart']} to migrate "
-        f"({c['needs restart']} need restart), {c['blocked']} blocked, "
-        f"{c['done']} done"
+        f"{c['to migrate']} to migrate, {c['needs restart']} "
+        f"need{'s' if c['needs restart'] == 1 else ''} restart, "
+        f"{c['blocked']} blocked, {c['done']} done"
     )
     if written:
         text += f"; plans for {len(written)} host(s)"

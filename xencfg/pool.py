@@ -13,6 +13,10 @@ digests do not travel: each worker reads the cache file once.
 
 from __future__ import annotations
 
+import os
+import signal
+import threading
+import time
 import traceback
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
@@ -48,6 +52,28 @@ def _work_chunk(opts: Options, how: Delivery, jobs: list) -> list[FileResult]:
     return [work(job, opts, how) for job in jobs]
 
 
+def _die_with_parent(parent: int) -> None:
+    """Worker initializer: no worker outlives the parent, however it dies
+    (SIGKILL included).  Linux: the kernel sends SIGKILL when the parent
+    goes (PR_SET_PDEATHSIG); everywhere: a thread that polls getppid()."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # 1: PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass  # not Linux: the thread below does it
+    if os.getppid() != parent:  # the parent died before prctl took hold
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(1)
+
+
 def _warm_up() -> None:
     """Build the parser tables once, in the parent, before workers fork."""
     try:
@@ -75,6 +101,8 @@ def run_jobs(
         opts = replace(opts, cache={})
     size = max(1, min(128, len(jobs) // (workers * 8)))
     chunks = [jobs[i : i + size] for i in range(0, len(jobs), size)]
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with ProcessPoolExecutor(
+        max_workers=workers, initializer=_die_with_parent, initargs=(os.getpid(),)
+    ) as pool:
         for results in pool.map(partial(_work_chunk, opts, how), chunks):
             yield from results

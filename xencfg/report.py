@@ -11,6 +11,7 @@ the exit code.
 from __future__ import annotations
 
 import json
+import re
 import sys
 
 from .errors import BAD, CHANGED, INTERNAL, OK
@@ -46,8 +47,11 @@ class Report:
             sys.stderr.write(text + "\n")
 
     def missing_path(self, message: str) -> None:
+        """A path named on the command line (or a link met in a walk) that
+        gives no file: counted as failed, in the JSON findings too."""
         self.missing += 1
         self.say(message)
+        self.records.append(error_record(message, "missing"))
 
     def done(self, res: FileResult) -> None:
         """Count one file's result and print what it says."""
@@ -55,12 +59,14 @@ class Report:
             self.progress.step()
         if res.crash:
             self.crashed += 1
-            self.say(f"{res.path}: error: internal error (please report):\n{res.crash}")
+            text = f"{res.path}: error: internal error (please report)"
+            self.say(f"{text}:\n{res.crash}")
+            self.records.append(error_record(text, "internal", res.path))
             return
         if res.error:
             self.failed += 1
             self.say(res.error)
-            self.records.append({"path": res.path, "error": res.error})
+            self.records.append(error_record(res.error, None, res.path))
             return
         for f in res.findings:
             self._finding(f)
@@ -105,7 +111,7 @@ class Report:
             summary = {
                 "changed": self.changed,
                 "unchanged": self.unchanged,
-                "failed": self.failed + self.crashed,
+                "failed": self.failed + self.crashed + self.missing,
             }
             print(json.dumps({"findings": self.records, "summary": summary}, indent=2))
         if not self.quiet:
@@ -136,9 +142,40 @@ class Report:
             return BAD
         if self.changed and self.changes_fail:
             return CHANGED
-        if self.strict and self.warned and self.command != "apply":
+        if self.strict and self.warned:
             return CHANGED
         return OK
+
+
+_LOCATED = re.compile(r"^(?P<path>.*?):(?P<line>\d+):(?P<col>\d+): error: ")
+
+
+def error_record(text: str, kind: str | None, path: str | None = None) -> dict:
+    """A --report json record of an error line ``PATH[:LINE:COL]: error: ...``:
+    path, line, column (null when the error has no place), kind (parse,
+    read, write, missing, internal), severity and message."""
+    line = col = None
+    m = _LOCATED.match(text)
+    if m:
+        line, col = int(m["line"]), int(m["col"])
+        path = path or m["path"]
+        message = text[m.end() :]
+    else:
+        head, sep, message = text.partition(": error: ")
+        path = path or (head if sep else "-")
+        message = message if sep else text
+    if kind is None:
+        kind = "write" if message.startswith("cannot write") else "read"
+        kind = "parse" if m else kind
+    return {
+        "path": path,
+        "line": line,
+        "column": col,
+        "kind": kind,
+        "severity": "error",
+        "message": message,
+        "error": text,
+    }
 
 
 def _files(n: int) -> str:

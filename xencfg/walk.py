@@ -10,6 +10,7 @@ name rather than the link's when both are walked.
 
 from __future__ import annotations
 
+import errno
 import fnmatch
 import os
 import re
@@ -139,9 +140,16 @@ class _Walker:
         if exc is not None and (exc.match(e.name) or exc.match(rel)):
             return False
         try:
-            return e.is_file()
+            if e.is_file():
+                return True
         except OSError:
-            return False
+            pass
+        broken = _broken_link(e.path) if e.is_symlink() else None
+        if broken:
+            # Not passed over in silence: an autostart link to a config that
+            # is gone (or a loop) is a guest nobody checked.
+            self.errors.append(f"{e.path}: error: {broken}")
+        return False
 
     def resolve_pending(self) -> None:
         # A link whose target is in a folder the walk reached without links
@@ -153,6 +161,21 @@ class _Walker:
             if (real_root, folder) not in self.walked or os.path.islink(real):
                 real = os.path.realpath(shown)
             self.entries[i].real = real
+
+
+def _broken_link(path: str) -> str | None:
+    """Why the link ``path`` leads nowhere; None if it leads somewhere."""
+    try:
+        os.stat(path)
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            return "symbolic link loop"
+        try:
+            text = os.readlink(path)
+        except OSError:
+            text = "?"
+        return f"dangling symbolic link (to {text}): {e.strerror}"
+    return None
 
 
 def _is_dir(e: os.DirEntry) -> bool:

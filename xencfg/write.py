@@ -17,16 +17,44 @@ TMP_PREFIX, TMP_SUFFIX = ".xencfg-", ".tmp"
 _TMP_COUNT = itertools.count()
 
 
-def write_atomic(path: str, data: bytes, backup: str | None = None) -> None:
+def write_atomic(path: str, data: bytes, backup: str | None = None) -> list[str]:
     """Replace ``path`` with ``data``.  Mode, owner and group are kept.  A
     symlink stays a symlink: its target is rewritten.  ``backup`` keeps the
-    original as PATH+SUFFIX (written before the file is replaced)."""
+    original as PATH+SUFFIX (written before the file is replaced), never
+    over an existing file: PATH+SUFFIX.1, .2, ... when that name is taken.
+
+    Returns warnings (plain text, no path) for what could not be kept: the
+    owner or group (not root), or the other names of a hard-linked file
+    (the rename gives PATH a new inode; the other names keep the old text).
+    """
     real = os.path.realpath(path)
     st = os.stat(real)
+    warnings = []
     if backup:
         with open(real, "rb") as fh:
-            replace(real + backup, fh.read(), st)
-    replace(real, data, st)
+            replace(free_name(real + backup), fh.read(), st)
+    if st.st_nlink > 1:
+        warnings.append(
+            f"hard link split: {real} had {st.st_nlink} names; only this one "
+            "gets the new text, the others keep the old"
+        )
+    if not replace(real, data, st):
+        warnings.append(
+            f"owner and group not kept: {real} is now owned by uid "
+            f"{os.getuid()} gid {os.getgid()} (was {st.st_uid}:{st.st_gid}; "
+            "run as root to keep them)"
+        )
+    return warnings
+
+
+def free_name(name: str) -> str:
+    """``name``, or the first of name.1, name.2, ... that does not exist."""
+    if not os.path.lexists(name):
+        return name
+    n = 1
+    while os.path.lexists(f"{name}.{n}"):
+        n += 1
+    return f"{name}.{n}"
 
 
 def temp_path(folder: str) -> str:
@@ -50,9 +78,11 @@ def _create_temp(folder: str) -> tuple[int, str]:
 
 def replace(
     dest: str, data: bytes, st: os.stat_result | None = None, durable: bool = True
-) -> None:
+) -> bool:
     """Write ``data`` to ``dest`` atomically; with ``st``, its mode, owner and
-    group (else a private 0600 file); ``durable``: fsync file and folder."""
+    group (else a private 0600 file); ``durable``: fsync file and folder.
+    False when the owner and group of ``st`` could not be given."""
+    owner_kept = True
     folder = os.path.dirname(dest) or "."
     fd, tmp = _create_temp(folder)
     try:
@@ -61,7 +91,7 @@ def replace(
             while view:
                 view = view[os.write(fd, view) :]
             if st is not None:
-                _keep_owner_mode(fd, st)
+                owner_kept = _keep_owner_mode(fd, st)
             if durable:
                 os.fsync(fd)
         finally:
@@ -75,15 +105,20 @@ def replace(
         raise
     if durable:
         _fsync_dir(folder)
+    return owner_kept
 
 
-def _keep_owner_mode(fd: int, st: os.stat_result) -> None:
+def _keep_owner_mode(fd: int, st: os.stat_result) -> bool:
+    kept = True
     try:
         os.fchown(fd, st.st_uid, st.st_gid)
     except PermissionError:
-        pass  # not root: the file stays ours, as any editor would leave it
+        # Not root: the file becomes ours, as any editor would leave it;
+        # the caller says so (unless it was ours anyway).
+        kept = (st.st_uid, st.st_gid) == (os.getuid(), os.getgid())
     # After chown, which clears set-user-ID bits.
     os.fchmod(fd, st.st_mode & 0o7777)
+    return kept
 
 
 def replace_link(dest: str, text: str) -> None:

@@ -21,9 +21,10 @@ from ..document import encode
 from ..errors import Failed, Usage, err
 from ..pipeline import convert_or_fail, load_map_or_fail, read_or_usage
 from ..transforms.disks import domain_name
-from ..transforms.migrate import Migrate
 from ..walk import collect
-from .host import apply_dump, find_links, read_dump
+from .host import apply_dump, find_links, find_parked, read_dump
+from .running import settle
+from .targets import Targets
 from .model import BLOCKING, DEFAULT_AUTO, Disk, Domain, Plan
 from .text import render_json, render_text
 
@@ -46,11 +47,14 @@ def build(args, devmap, dump=None, default_auto=DEFAULT_AUTO, find=find_links) -
     running = dump
     if running is None and args.running:
         running = read_dump(args.running, devmap)
+    if auto is not None:
+        plan.parked = find_parked(auto)
 
     jobs, missing = collect(args.paths, args.include, args.exclude)
     if missing:
         raise Failed("\n".join(missing))
-    migrate = Migrate(devmap)
+    migrate = Targets(devmap)
+    settled: list[tuple[Domain, bytes]] = []  # configs already migrated
     by_name: dict[str, list[Domain]] = {}
     for job in jobs:
         if job.real == "-":
@@ -61,9 +65,12 @@ def build(args, devmap, dump=None, default_auto=DEFAULT_AUTO, find=find_links) -
         config = _abs(job.real if os.path.islink(job.path) else job.path)
         dom = Domain(domain_name(doc), config, job.path, doc.fmt)
         findings = done.findings
+        dom.devices = migrate.take()
         _take_findings(dom, findings)
         if not dom.todo:
             plan.nothing.append(dom.label)
+            if dom.name is not None and dom.name not in by_name:
+                settled.append((dom, data))
             continue
         if done.new is not None:
             dom.old, dom.new = data, done.new
@@ -88,6 +95,7 @@ def build(args, devmap, dump=None, default_auto=DEFAULT_AUTO, find=find_links) -
                 d.reasons.append(f"several configs define domain {name}: {shown}")
     if running is not None:
         apply_dump(plan, running, by_name, args.toolstack)
+        settle(plan, running, settled)
     return plan
 
 

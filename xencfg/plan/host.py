@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..document import decode
 from ..errors import Failed
@@ -11,10 +11,27 @@ from ..formats.xljson import looks_like_json
 from ..pipeline import convert_or_fail, read_or_usage
 from ..transforms.dumps import dump_domains
 from ..transforms.running import is_xl_dump
-from ..transforms.migrate import Migrate
 from .model import BLOCKING, Disk, Domain, Link, Plan
+from .targets import Targets
 
 PARKED_SUFFIX = ".xencfg-suspended"
+
+
+def find_parked(auto: str) -> list[Link]:
+    """Links an earlier run left parked (in AUTO.xencfg-suspended/), each
+    with the place it came from: a later plan must say so, or the autostart
+    is silently lost."""
+    parked_dir = os.path.abspath(auto).rstrip("/") + PARKED_SUFFIX
+    try:
+        entries = sorted(os.listdir(parked_dir))
+    except OSError:
+        return []
+    out = []
+    for entry in entries:
+        full = os.path.join(parked_dir, entry)
+        target = os.readlink(full) if os.path.islink(full) else "(not a link)"
+        out.append(Link(os.path.join(os.path.abspath(auto), entry), target, full))
+    return out
 
 
 def find_links(dom: Domain, auto: str) -> None:
@@ -47,13 +64,15 @@ class Running:
     disks: list[Disk]
     reasons: list[str]
     xl: bool = False  # from an xl list -l dump: there is no xend to start it
+    devices: list[str] = field(default_factory=list)  # as migrated, sorted
 
 
 def read_dump(path: str, devmap) -> dict[str, Running]:
     data = read_or_usage(path)
     # xm list -l, or xl list -l as JSON or as xl's S-expressions
     fmt = "json" if looks_like_json(decode(data)) else "sxp"
-    done = convert_or_fail(data, path, fmt, Migrate(devmap))
+    targets = Targets(devmap)
+    done = convert_or_fail(data, path, fmt, targets)
     doc = done.doc
     out: dict[str, Running] = {}
     for name, domid, on_xend_start in dump_domains(doc):
@@ -69,6 +88,9 @@ def read_dump(path: str, devmap) -> dict[str, Running]:
             f"{path}:1:1: error: no domain with a name found (expected "
             "'xm list -l' or 'xl list -l' output)"
         )
+    for name, devs in targets.devices.items():
+        if name in out:
+            out[name].devices = sorted(devs)
     for f in done.findings:
         run = out.get(f.domain or "")
         if run is None:

@@ -42,6 +42,8 @@ class Domain:
     old: bytes | None = None
     new: bytes | None = None
     diff: str = ""
+    devices: list[str] = field(default_factory=list)  # as migrated, sorted
+    restart: bool = False  # config already migrated; runs on SCSI devices
 
     @property
     def blocked(self) -> bool:
@@ -65,6 +67,9 @@ class Plan:
     auto_dir: str | None
     domains: list[Domain] = field(default_factory=list)
     nothing: list[str] = field(default_factory=list)
+    # Links found parked by an earlier run (in DIR.xencfg-suspended/): each
+    # is an autostart that is off until someone puts it back.
+    parked: list[Link] = field(default_factory=list)
 
     @property
     def ready(self) -> list[Domain]:

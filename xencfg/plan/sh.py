@@ -19,6 +19,8 @@ import shlex
 
 from .model import Domain, Plan
 from .steps import managed_edit_text, multipath_text, steps
+from .left import undo_text
+from .text import PARKED_HEAD, parked_text
 
 q = shlex.quote
 
@@ -39,6 +41,9 @@ say() { printf 'xencfg: %s\n' "$*"; }
 die() { printf 'xencfg: error: %s\n' "$*" >&2; exit 1; }
 REST=""
 trap 'rc=$?; if [ "$rc" != 0 ]; then printf "xencfg: stopped (status %s) during: %s\n" "$rc" "$STEP" >&2; [ -z "$REST" ] || printf "xencfg: still to do by hand: %s\n" "$REST" >&2; fi' EXIT
+# Ctrl-C or a kill: through the EXIT trap above, which says what is left.
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 ask() {
     if [ "$YES" = 1 ]; then
@@ -85,7 +90,13 @@ def render_sh(plan: Plan) -> str:
             out.append(f"#   {dom.label} ({dom.shown}):")
             for r in dom.reasons:
                 out.append(f"#     - {_comment(r)}")
+    if plan.parked:
+        out.append("#")
+        out.append("# " + PARKED_HEAD)
+        out.extend(f"#   {_comment(parked_text(link))}" for link in plan.parked)
     out.append(PRELUDE)
+    parked = [q("still parked: " + parked_text(link)) for link in plan.parked]
+    out.extend(f"say {line}" for line in parked)
     ts = plan.toolstack
     out.append(f"TS={q(ts)}")
     for i, dom in enumerate(plan.ready):
@@ -105,6 +116,7 @@ def render_sh(plan: Plan) -> str:
         out.append(f"    say {q(f'{dom.name}: skipped')}")
         out.append("fi")
     out.append("STEP=finished")
+    out.extend(f"say {line}" for line in parked)
     out.append("say 'all done'")
     return "\n".join(out) + "\n"
 
@@ -122,7 +134,7 @@ def _domain_fn(plan: Plan, dom: Domain, i: int) -> str:
     for step in steps(plan, dom):
         body.extend(_SH[step["op"]](plan, dom, step, i))
     fn = []
-    if not dom.managed:
+    if not dom.managed and not dom.restart:
         # The patch, inline: fed to the dry run, then to the real run.
         fn.append(f"patch_{i}() {{")
         fn.append(f"cat <<'{_delim(dom)}'")
@@ -141,7 +153,7 @@ def _disks(plan: Plan, dom: Domain, step: dict, i: int) -> list[str]:
 
 def _verdict(plan: Plan, dom: Domain, step: dict, i: int) -> list[str]:
     """The verdict, then the checks: nothing is touched until all pass."""
-    out = [f"say {q('  verdict: every SCSI disk is in the map; can be migrated')}"]
+    out = [f"say {q('  ' + step['text'].replace(' (HDLM step 2)', ''))}"]
     out.extend(f"say {q('  note: ' + note)}" for note in dom.notes)
     if not dom.managed:
         out.extend(_file_checks(dom, i))
@@ -155,10 +167,11 @@ def _file_checks(dom: Domain, i: int) -> list[str]:
         f'[ "$(sha "$cfg")" = {q(_sha(dom.old))} ] || '
         'die "$cfg changed since the plan was made; make the plan again"'
     )
-    out.append(
-        "out=$(patch_%d | apply_patch --dry-run 2>&1) || "
-        'die "the patch does not apply to $cfg: $out"' % i
-    )
+    if not dom.restart:
+        out.append(
+            "out=$(patch_%d | apply_patch --dry-run 2>&1) || "
+            'die "the patch does not apply to $cfg: $out"' % i
+        )
     for n, link in enumerate(dom.links):
         out.append(f'link{n}="$R"{q(link.path)}; parked{n}="$R"{q(link.parked)}')
         out.append(
@@ -193,10 +206,13 @@ def _stop(plan: Plan, dom: Domain, step: dict, i: int) -> list[str]:
     name = q(dom.name)
     return [
         f'STEP={q(f"{dom.name}: stop (step 3)")}',
+        # Should the stop fail or be interrupted half way.
+        "REST=" + q(undo_text(dom, plan.toolstack, 0)),
         *_if_running(
             [f'say "stop: $TS shutdown -w "{name}', f'"$TS" shutdown -w {name}'],
             f"say {q(f'{dom.name} is not running: nothing to stop')}",
         ),
+        "REST=" + q(undo_text(dom, plan.toolstack, 0)),
     ]
 
 
@@ -225,6 +241,7 @@ def _suspend(plan: Plan, dom: Domain, step: dict, i: int) -> list[str]:
     for n, link in enumerate(dom.links):
         out.append('mkdir -p -- "$(dirname -- "$parked%d")"' % n)
         out.append(f'mv -- "$link{n}" "$parked{n}"')
+        out.append("REST=" + q(undo_text(dom, plan.toolstack, n + 1)))
         out.append(
             f'say "autostart suspended: $link{n} -> "{q(link.target)}'
             f'" parked as $parked{n}"'
@@ -236,11 +253,19 @@ def _suspend(plan: Plan, dom: Domain, step: dict, i: int) -> list[str]:
 
 def _patch(plan: Plan, dom: Domain, step: dict, i: int) -> list[str]:
     out = [f'STEP={q(f"{dom.name}: change the disks (steps 4-5)")}']
+    if dom.restart:
+        return out + [f"say {q(step['text'])}"]
     if not dom.managed:
         return out + [
-            f"patch_{i} | apply_patch",
-            f'[ "$(sha "$cfg")" = {q(_sha(dom.new))} ] || '
-            'die "$cfg is not as planned after the patch"',
+            f"if ! patch_{i} | apply_patch; then",
+            f'    [ "$(sha "$cfg")" != {q(_sha(dom.old))} ] || '
+            'die "the patch failed; $cfg is unchanged"',
+            "fi",
+            f'[ "$(sha "$cfg")" = {q(_sha(dom.new))} ] || {{ REST="$REST; compare '
+            "$cfg with the patch in this script: it is neither as it was nor as "
+            'planned"; die "$cfg is not as planned after the patch"; }',
+            # Patched: what is left is the rest of the runbook.
+            "REST=" + q(_rest(dom, plan.toolstack)),
             'say "patched: $cfg"',
         ]
     out.append("checkpoint " + q(managed_edit_text(dom)))

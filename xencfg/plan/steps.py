@@ -20,7 +20,7 @@ def steps(plan: Plan, dom: Domain) -> list[dict]:
         {
             "op": "verdict",
             "text": "verdict (HDLM step 2): every SCSI disk is in the map; "
-            "can be migrated",
+            + ("needs restart" if dom.restart else "can be migrated"),
             "notes": dom.notes,
         }
     )
@@ -33,27 +33,7 @@ def steps(plan: Plan, dom: Domain) -> list[dict]:
         text = "stop (step 3): not running per DUMP: nothing to stop"
     out.append({"op": "stop", "running": dom.running, "command": stop, "text": text})
     out.append(_suspend(plan, dom))
-    if dom.managed:
-        out.append(
-            {
-                "op": "patch",
-                "manual": True,
-                "text": "change the disks (steps 4-5, manual checkpoint): "
-                + managed_edit_text(dom),
-            }
-        )
-    else:
-        out.append(
-            {
-                "op": "patch",
-                "manual": False,
-                "path": dom.config,
-                "sha256_old": sha256(dom.old or b""),
-                "sha256_new": sha256(dom.new or b""),
-                "diff": dom.diff,
-                "text": f"patch the config (steps 4-5): {dom.config}",
-            }
-        )
+    out.append(_patch(dom))
     out.append(
         {"op": "checkpoint", "text": "checkpoint (manual): " + multipath_text(dom)}
     )
@@ -75,6 +55,35 @@ def steps(plan: Plan, dom: Domain) -> list[dict]:
     out.append({"op": "start", "running": dom.running, "command": start, "text": text})
     out.append(_restore(plan, dom))
     return out
+
+
+def _patch(dom: Domain) -> dict:
+    if dom.managed:
+        return {
+            "op": "patch",
+            "manual": True,
+            "text": "change the disks (steps 4-5, manual checkpoint): "
+            + managed_edit_text(dom),
+        }
+    if dom.restart:
+        return {
+            "op": "patch",
+            "manual": False,
+            "restart": True,
+            "path": dom.config,
+            "sha256_old": sha256(dom.old or b""),
+            "text": f"patch the config (steps 4-5): {dom.config} is already "
+            "migrated: nothing to patch (needs restart)",
+        }
+    return {
+        "op": "patch",
+        "manual": False,
+        "path": dom.config,
+        "sha256_old": sha256(dom.old or b""),
+        "sha256_new": sha256(dom.new or b""),
+        "diff": dom.diff,
+        "text": f"patch the config (steps 4-5): {dom.config}",
+    }
 
 
 def _suspend(plan: Plan, dom: Domain) -> dict:

@@ -15,6 +15,10 @@ def render_text(plan: Plan) -> str:
         f"running: {plan.running_path or '(checked at run time)'}; "
         f"autostart: {plan.auto_dir or '(none)'}"
     )
+    if plan.parked:
+        lines.append("")
+        lines.append(PARKED_HEAD)
+        lines.extend(f"  {parked_text(link)}" for link in plan.parked)
     if plan.blocked:
         lines.append("")
         lines.append("Cannot be migrated (no steps):")
@@ -38,6 +42,16 @@ def render_text(plan: Plan) -> str:
         lines.append("")
         lines.append("Nothing to do: " + ", ".join(plan.nothing))
     return "\n".join(lines) + "\n"
+
+
+PARKED_HEAD = (
+    "Autostart links parked by an earlier run (their domains do not "
+    "autostart until each is put back by hand):"
+)
+
+
+def parked_text(link) -> str:
+    return f"mv {link.parked} {link.path}   (-> {link.target})"
 
 
 def _headline(plan: Plan) -> str:
@@ -80,5 +94,6 @@ def render_json(plan: Plan) -> str:
             for d in plan.ready
         ],
         "nothing_to_do": plan.nothing,
+        "parked": [vars(link) for link in plan.parked],
     }
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
