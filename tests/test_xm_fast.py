@@ -22,6 +22,9 @@ from xencfg.maps import parse_map
 from xencfg.show import tree_json
 from xencfg.transforms.migrate import Migrate
 
+# The generated expressions make a long strategy repr; it is never shown.
+pytestmark = pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisWarning")
+
 FILES = corpus_files("xm", "xl")
 SAMPLE_FILES = sorted(SAMPLES.rglob("*.cfg"))
 MAP = parse_map("".join(f"/dev/sd{c} /dev/sddlma{c}\n" for c in "abcdefghij"))

@@ -25,8 +25,6 @@ import fnmatch
 import itertools
 import os
 import re
-import traceback
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from stat import S_ISLNK
@@ -297,6 +295,8 @@ def process(job: Job, opts: Options, data: bytes | None = None) -> FileResult:
                     res.new = new
                     res.changed = True
     except Exception:  # an internal error: reported, never raised
+        import traceback
+
         res.crash = traceback.format_exc()
     return res
 
@@ -317,6 +317,8 @@ def work(job: Job, opts: Options) -> FileResult:
             f": {err.filename}" if err.filename else ""
         )
     except Exception:
+        import traceback
+
         res.crash = traceback.format_exc()
     res.old = res.new = res.stat = None
     return res
@@ -411,11 +413,13 @@ def _work_chunk(jobs: list[Job]) -> list[FileResult]:
 
 
 def _warm_up() -> None:
-    """Build the parser tables once, in the parent, before workers fork."""
+    """Compile the fast readers' patterns once, in the parent, before
+    workers fork (the xl parser itself is built only where a file needs it)."""
     try:
-        from .formats import xl
+        from .formats import sxp, xl
 
-        xl._parser()
+        xl._scanners()
+        sxp._scanner()
     except Exception:
         pass
 
@@ -428,6 +432,8 @@ def run(jobs: list[Job], opts: Options, workers: int = 1) -> Iterator[FileResult
         for job in jobs:
             yield work(job, opts)
         return
+    from concurrent.futures import ProcessPoolExecutor  # not for one file
+
     _warm_up()
     size = max(1, min(128, len(jobs) // (workers * 8)))
     chunks = [jobs[i : i + size] for i in range(0, len(jobs), size)]

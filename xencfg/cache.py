@@ -22,7 +22,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 
 from . import __version__
 
@@ -105,6 +104,8 @@ class Cache:
         """Write the cache if anything is new; never fails the run."""
         if not self.new:
             return
+        import tempfile  # only here: it costs a single-file check start-up
+
         folder = os.path.dirname(self.path)
         try:
             os.makedirs(folder, exist_ok=True)

@@ -7,10 +7,8 @@ usage, 123 an internal error.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
-import traceback
 
 from . import __version__
 from .document import ParseError
@@ -35,7 +33,7 @@ def err(text: str) -> None:
 
 
 # -- arguments --------------------------------------------------------------
-def _parser() -> argparse.ArgumentParser:
+def _parser(plan: bool = True) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="xencfg",
         description="Rewrite Xen domain configs safely: move guests from "
@@ -70,9 +68,11 @@ def _parser() -> argparse.ArgumentParser:
         s = sub.add_parser(name, help=helptext)
         _migrate_args(s, name)
 
-    from .plan import add_arguments
+    s = sub.add_parser("plan", help="a per-domain migration runbook")
+    if plan:  # its options (and its imports) only when it is the command
+        from .plan import add_arguments
 
-    add_arguments(sub.add_parser("plan", help="a per-domain migration runbook"))
+        add_arguments(s)
     return p
 
 
@@ -146,7 +146,8 @@ MAP_FORMATS = ("auto", "dlmcfgmgr", "dlnkmgr", "multipath", "powermt", "plain")
 
 # -- entry point --------------------------------------------------------------
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    words = sys.argv[1:] if argv is None else argv
+    args = _parser(plan="plan" in words).parse_args(argv)
     try:
         code = COMMANDS[args.command](args)
     except Usage as e:
@@ -161,6 +162,8 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         code = OK
     except Exception:
+        import traceback
+
         err("xencfg: internal error (please report):\n" + traceback.format_exc())
         code = INTERNAL
     return code
@@ -192,6 +195,8 @@ def cmd_parse(args) -> int:
         err(e.format(args.file))
         return BAD
     if args.json:
+        import json
+
         out(json.dumps(tree_json(doc), indent=2, ensure_ascii=False) + "\n")
     else:
         out(tree_text(doc))
@@ -257,6 +262,8 @@ def cmd_map(args) -> int:
 
     dm = load_map_or_fail(args.file, args.map_format)
     if args.json:
+        import json
+
         out(json.dumps(to_json(dm), indent=2) + "\n")
     else:
         out(table(dm) + "\n")

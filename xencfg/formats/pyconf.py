@@ -40,7 +40,6 @@ from xencfg.document import (
     Setting,
     Str,
 )
-from xencfg.formats.py2 import ast_check, python2
 from xencfg.formats.pypos import Patched, error_at
 from xencfg.formats.pystrings import decode, quote, split_literal
 
@@ -457,6 +456,8 @@ def parse(text: str, path: str = "-") -> Document:
 
 def parse_cst(text: str, path: str = "-") -> Document:
     """Read an xm config with libcst, the reference reader."""
+    from xencfg.formats.py2 import ast_check, python2
+
     # A private copy for the parsers; offsets are characters, so every
     # substitution keeps the length: lone surrogates (undecodable bytes) become
     # "?", and a lone "\r" line break (which libcst cannot read but Python

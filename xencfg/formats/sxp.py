@@ -27,10 +27,12 @@ import gc
 import re
 from functools import lru_cache
 
-from lark import Lark, Transformer, UnexpectedInput
-
 from ..document import Document, List, ParseError, Str
 from ..grammar import grammar_text
+from ..grammar_terms import terminals
+
+# lark is imported only by the Lark readers below (for checking and
+# benchmarks) and when the stored terminals are out of date.
 
 GRAMMAR = "sxp.lark"
 FMT = "sxp"
@@ -39,21 +41,25 @@ FMT = "sxp"
 
 
 @lru_cache(maxsize=None)
-def _lark() -> Lark:
+def _lark():
     """Lark's LALR parser for the grammar, with the inline tree builder."""
+    from lark import Lark, Transformer
+
     return Lark(
         grammar_text(GRAMMAR),
         parser="lalr",
         lexer="contextual",
         propagate_positions=False,
         maybe_placeholders=False,
-        transformer=_Build(),
+        transformer=type("Build", (_Build, Transformer), {})(),
     )
 
 
 @lru_cache(maxsize=None)
-def _lark_lexer() -> Lark:
+def _lark_lexer():
     """The same grammar with a basic lexer, for ``Lark.lex`` (benchmarks)."""
+    from lark import Lark
+
     return Lark(grammar_text(GRAMMAR), parser="lalr", lexer="basic")
 
 
@@ -70,12 +76,17 @@ def _scanner() -> re.Pattern[str]:
     lone character no terminal accepts (an unterminated string), or the end
     of the text.  Every character of the input is covered by some match.
     """
-    lark = _lark()
-    terms = {t.name: t.pattern.to_regexp() for t in lark.terminals}
+    stored = terminals(GRAMMAR)  # without building the parser
+    if stored is None:
+        lark = _lark()
+        stored = {t.name: t.pattern.to_regexp() for t in lark.terminals}, list(
+            lark.ignore_tokens
+        )
+    terms, ignore = stored
     for name, rx in terms.items():
         if re.compile(rx).groups:  # pragma: no cover - grammar sanity
             raise AssertionError(f"terminal {name} has capturing groups")
-    trivia = "|".join(f"(?:{terms[n]})" for n in lark.ignore_tokens)
+    trivia = "|".join(f"(?:{terms[n]})" for n in ignore)
     tokens = "|".join(f"({terms[n]})" for n in ("LPAR", "RPAR", "ATOM", "STRING"))
     return re.compile(f"(?:{trivia})*(?:{tokens}|(?s:(.))|\\Z)")
 
@@ -260,8 +271,9 @@ def _build(text: str, path: str) -> Document:
 # --- the Lark reader ---------------------------------------------------------
 
 
-class _Build(Transformer):
-    """Inline transformer: Lark tokens straight to Document nodes."""
+class _Build:
+    """Inline transformer: Lark tokens straight to Document nodes (made a
+    lark Transformer when the parser is built)."""
 
     @staticmethod
     def _node(tok):
@@ -292,6 +304,8 @@ class _Build(Transformer):
 
 def parse_lark(text: str, path: str = "-") -> Document:
     """Same as ``parse``, using Lark's LALR parser (slower; for checking)."""
+    from lark import UnexpectedInput
+
     lark = _lark()
     _Build.text = text
     try:
@@ -306,6 +320,8 @@ def parse_lark(text: str, path: str = "-") -> Document:
 
 def parse_lark_lexer(text: str, path: str = "-") -> Document:
     """Same as ``parse``, using Lark's own lexer and the stack builder."""
+    from lark import UnexpectedInput
+
     body: list = []
     items = body
     stack: list[List] = []
