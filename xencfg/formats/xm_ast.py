@@ -145,6 +145,7 @@ class _Reader:
             starts.append(starts[-1] + len(line) + 1)
         self.lines = lines
         self.starts = starts
+        self.ascii = text.isascii()  # then columns are characters already
         self.body: list[Node] = []
 
     # -- positions ----------------------------------------------------------
@@ -158,6 +159,12 @@ class _Reader:
     def span(self, n: ast.AST) -> tuple[int, int]:
         if n.end_lineno is None or n.end_col_offset is None:
             raise Decline("no position")
+        if self.ascii:
+            starts = self.starts
+            return (
+                starts[n.lineno - 1] + n.col_offset,
+                starts[n.end_lineno - 1] + n.end_col_offset,
+            )
         return self.off(n.lineno, n.col_offset), self.off(
             n.end_lineno, n.end_col_offset
         )
@@ -383,4 +390,6 @@ def parse(text: str, path: str = "-") -> Document | None:
         reader.block(tree.body, False)
     except (Decline, SyntaxError, ValueError, RecursionError, MemoryError):
         return None
-    return Document(text, FMT, reader.body, quote, path)
+    doc = Document(text, FMT, reader.body, quote, path)
+    doc._lines = reader.starts[:-1]  # the line starts line_col() needs
+    return doc
