@@ -116,6 +116,11 @@ def test_plain_config_takes_the_fast_path():
         "x = f(x)[0].y\n",
         "x = ...\n",
         "x = 'caf\u00e9'; y = ['\u4e2d', 'phy:/dev/sda,a,w']  # \u00e9\n",
+        "x = \uff44\uff49\uff53\uff4b\n",  # full-width letters: NFKC in ast
+        "\uff44\uff49\uff53\uff4b.\uff41\uff50\uff50\uff45\uff4e\uff44('phy:/dev/sda')\n",
+        "\uff44\uff49\uff53\uff4b = ['phy:/dev/sda,a,w']\n",
+        "x = a.\uff42 + caf\u00e9\n",
+        "x = [\uff26\uff41\uff4c\uff53\uff45]\n",  # ast reads False
         "x = '\\d'\n",
         "x = u'a' ; y = R'\\n'\n",
         "x = '''a\nb''' ; y = \"\"\"c\"\"\"\n",

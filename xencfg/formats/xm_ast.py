@@ -223,6 +223,21 @@ class _Reader:
             raise Decline("unexpected text before a bracket")
         return start, end
 
+    def check_names(self, tree: ast.AST) -> None:
+        """Python reads full-width letters in names as ASCII ones (NFKC);
+        libcst keeps the names as written.  A name spelt otherwise than ast
+        reports it is left to libcst."""
+        text = self.text
+        for n in ast.walk(tree):
+            if isinstance(n, ast.Name):
+                start, end = self.span(n)
+                if text[start:end] != n.id:
+                    raise Decline("a name spelt otherwise")
+            elif isinstance(n, ast.Attribute):
+                end = self.span(n)[1]
+                if text[end - len(n.attr) : end] != n.attr:
+                    raise Decline("an attribute spelt otherwise")
+
     # -- statements -----------------------------------------------------------
     def block(self, stmts: list[ast.stmt], cond: bool) -> None:
         for st in stmts:
@@ -387,6 +402,8 @@ def parse(text: str, path: str = "-") -> Document | None:
             warnings.simplefilter("ignore")
             tree = ast.parse(text)
         reader = _Reader(text)
+        if not reader.ascii:
+            reader.check_names(tree)
         reader.block(tree.body, False)
     except (Decline, SyntaxError, ValueError, RecursionError, MemoryError):
         return None
