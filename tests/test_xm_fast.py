@@ -106,6 +106,8 @@ def test_plain_config_takes_the_fast_path():
         "x = ('a'\n     'b')\n",
         "x = f'{a}'\n",
         "x = b'phy:/dev/sda'\n",
+        "x = b'a' b'b'\n",
+        "x = f(b'a' b'c', 'd')\n",
         "x = (i for i in y)\n",
         "x = [i for i in 'ab']\n",
         "x = {'a': 'phy:/dev/sda'}\n",
@@ -185,6 +187,7 @@ _strs = st.sampled_from(
         "'a\\tb\\x41'",
         "b'phy:/dev/sda'",
         "'a' 'b'",
+        "b'a' b'b'",
         "f'phy:{d}'",
     ]
 )

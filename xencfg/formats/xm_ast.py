@@ -383,6 +383,9 @@ class _Reader:
         if isinstance(e, _UNSURE):
             raise Decline(type(e).__name__)
         start, end = self.span(e)
+        if isinstance(e, ast.Constant) and isinstance(e.value, bytes):
+            if not _ONE_STRING.match(self.text, start, end):
+                raise Decline("implicit bytes concatenation")
         items: list[Str] = []
         for n in ast.walk(e):
             if isinstance(n, _UNSURE):
