@@ -259,6 +259,15 @@ def _time(cmd, **kw) -> float:
     return time.perf_counter() - t
 
 
+def _verdicts(t_cold: float, t_sed: float, t_floor: float, t_libcst: float):
+    ratio = t_cold / t_sed
+    verdict = "met" if ratio <= 0.5 else "NOT met"
+    print(f"target xencfg cold <= 0.5 x sed: {ratio:.2f} ({verdict})")
+    print(f"floor of any Python converter (copy + start): {t_floor / t_sed:.2f} x sed")
+    floor = (t_floor + t_libcst) / t_sed
+    print(f"floor if xm files were read by libcst: {floor:.2f} x sed")
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--files", type=int, default=10000)
@@ -333,23 +342,8 @@ def main(argv=None) -> int:
         print(f"{'':34} {'seconds':>8} {'/ sed':>7} {'/ cat':>7}")
         for label, t in rows:
             print(f"{label:34} {t:8.3f} {t / t_sed:7.2f} {t / t_cat:7.1f}")
-        ratio = t_cold / t_sed
-        verdict = "met" if ratio <= 0.5 else "NOT met"
-        print(f"target xencfg cold <= 0.5 x sed: {ratio:.2f} ({verdict})")
-        floor = (t_copy + t_start) / t_sed
-        print(f"floor of any Python converter (copy + start): {floor:.2f} x sed")
-        floor = (t_copy + t_start + t_libcst) / t_sed
-        print(f"floor if xm files were read by libcst: {floor:.2f} x sed")
-        t_one, t_re = single_file(work, fleet, xm_files(fleet)[0], env)
-        ratio = t_one / t_re
-        verdict = "met" if ratio <= 1.5 else "NOT met"
-        print(
-            f"single-file check (1 xl + 1 xm): {t_one:.3f} s, "
-            f"one-pass regex script {t_re:.3f} s"
-        )
-        print(
-            f"target single-file check <= 1.5 x regex script: {ratio:.2f} ({verdict})"
-        )
+        _verdicts(t_cold, t_sed, t_copy + t_start, t_libcst)
+        single_file(work, fleet, xm_files(fleet)[0], env)
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)

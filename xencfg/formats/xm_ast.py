@@ -42,45 +42,24 @@ _ONE_STRING = re.compile(
 # Statements whose shape is known: settings come from the first four, the
 # bodies of the compound ones are read as conditional, the rest are trivia.
 _SMALL = (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Expr)
-_TRIVIA = (
-    ast.Pass,
-    ast.Import,
-    ast.ImportFrom,
-    ast.Global,
-    ast.Nonlocal,
-    ast.Delete,
-    ast.Return,
-    ast.Break,
-    ast.Continue,
-    ast.Raise,
-    ast.Assert,
+_TRIVIA = tuple(
+    getattr(ast, n)
+    for n in "Pass Import ImportFrom Global Nonlocal Delete Return Break Continue "
+    "Raise Assert".split()
 )
-_COMPOUND = (
-    ast.If,
-    ast.For,
-    ast.AsyncFor,
-    ast.While,
-    ast.Try,
-    ast.With,
-    ast.AsyncWith,
-    ast.FunctionDef,
-    ast.AsyncFunctionDef,
+_COMPOUND = tuple(
+    getattr(ast, n)
+    for n in "If For AsyncFor While Try With AsyncWith FunctionDef "
+    "AsyncFunctionDef".split()
 )
 
 _BINOPS = {
-    ast.Add: "+",
-    ast.Sub: "-",
-    ast.Mult: "*",
-    ast.Div: "/",
-    ast.FloorDiv: "//",
-    ast.Mod: "%",
-    ast.Pow: "**",
-    ast.MatMult: "@",
-    ast.BitOr: "|",
-    ast.BitAnd: "&",
-    ast.BitXor: "^",
-    ast.LShift: "<<",
-    ast.RShift: ">>",
+    getattr(ast, n): op
+    for n, op in zip(
+        "Add Sub Mult Div FloorDiv Mod Pow MatMult BitOr BitAnd BitXor LShift "
+        "RShift".split(),
+        "+ - * / // % ** @ | & ^ << >>".split(),
+    )
 }
 
 # What else xm would compute, in libcst's words (pyconf._REASONS).
