@@ -44,14 +44,17 @@ FORMATS = [
     ("xl", "xencfg.formats.xl", "xl"),
     ("sxp", "xencfg.formats.sxp", "sxp"),
     ("xm", "xencfg.formats.xm", "xm"),
+    ("xm-libcst", "xencfg.formats.xm:parse_cst", "xm"),  # the reference
 ]
 
 
 def reader(module: str):
-    """The module's ``parse``, or None when the module is not there yet."""
+    """The module's ``parse`` (or ``module:function``), or None when the
+    module is not there yet."""
+    module, _, name = module.partition(":")
     try:
-        return importlib.import_module(module).parse
-    except ImportError:
+        return getattr(importlib.import_module(module), name or "parse")
+    except (ImportError, AttributeError):
         return None
 
 

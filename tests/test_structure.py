@@ -13,9 +13,7 @@ MAX_MODULE, MAX_FUNCTION = 400, 80
 # Known exceptions, each to be removed, not added to.  The lower-floor file
 # below is over the size limits; it is being changed on another branch and
 # is split once that work has landed.
-OVER_SIZE = {
-    "xencfg.formats.xm",
-}
+OVER_SIZE: set[str] = set()
 
 
 def _modules() -> dict[str, Path]:

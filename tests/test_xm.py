@@ -373,6 +373,8 @@ def test_import_is_lazy():
         "import sys, xencfg.formats.xm as p\n"
         "assert 'libcst' not in sys.modules\n"
         "p.parse('x = 1\\n')\n"
+        "assert 'libcst' not in sys.modules\n"  # the fast reader took it
+        "p.parse('print \"python 2\"\\n')\n"
         "assert 'libcst' in sys.modules\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)

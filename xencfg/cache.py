@@ -1,7 +1,7 @@
 """Skip files already seen unchanged: a cache as black keeps one.
 
 The cache remembers "a file with exactly these bytes was left unchanged by
-this version of xencfg, with this map and these options, and these were its
+this version of xencfg (and this code: see ``code_id``), with this map and these options, and these were its
 findings".  On a re-run such a file is not parsed again: its findings (the
 warnings for a computed disk, the notes on an ``xm list -l`` dump, a policy
 error) are replayed as they were, so a cached run says exactly what a fresh
@@ -45,8 +45,43 @@ def digest(data: bytes) -> str:
 def key(devmap, fmt: str, resolve_links: bool) -> str:
     """What, besides a file's bytes, decides its result."""
     map_id = "no-map" if devmap is None else digest(repr(devmap).encode())
-    text = f"{__version__}\0{map_id}\0{fmt}\0{resolve_links}"
+    text = f"{__version__}\0{code_id()}\0{map_id}\0{fmt}\0{resolve_links}"
     return digest(text.encode())[:32]
+
+
+_PACKAGE = os.path.dirname(os.path.abspath(__file__))
+CODE_PLACES = (_PACKAGE, os.path.join(os.path.dirname(_PACKAGE), "grammars"))
+
+
+@lru_cache(maxsize=None)
+def code_id() -> str:
+    """A digest of xencfg's own code as installed: the name, size and
+    modification time of every .py and .lark file of the package (and of
+    the checkout's grammars).  Upgrading the code without a version bump
+    (an editable install, a hot fix) changes it, so results of the old code
+    are never replayed.  One stat per file, once per run: no file is read."""
+    rows = []
+    for top in CODE_PLACES:
+        stack = [top]
+        while stack:
+            folder = stack.pop()
+            try:
+                entries = list(os.scandir(folder))
+            except OSError:
+                continue
+            for e in entries:
+                if e.name == "__pycache__" or e.name.startswith("."):
+                    continue
+                if e.is_dir(follow_symlinks=False):
+                    stack.append(e.path)
+                elif e.name.endswith((".py", ".lark")):
+                    try:
+                        st = e.stat()
+                    except OSError:
+                        continue
+                    rows.append(f"{e.path}\0{st.st_size}\0{st.st_mtime_ns}")
+    rows.sort()
+    return digest("\n".join(rows).encode())[:32]
 
 
 # A finding's fields as the cache keeps them (the path is the file's own).

@@ -7,10 +7,8 @@ usage, 123 an internal error.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
-import traceback
 
 from . import __version__, maps
 from .document import ParseError
@@ -22,7 +20,7 @@ def out(text: str) -> None:
 
 
 # -- arguments --------------------------------------------------------------
-def _parser() -> argparse.ArgumentParser:
+def _parser(plan: bool = True, fleet: bool = True) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="xencfg",
         description="Rewrite Xen domain configs safely: move guests from "
@@ -57,15 +55,18 @@ def _parser() -> argparse.ArgumentParser:
         s = sub.add_parser(name, help=helptext)
         _migrate_args(s, name)
 
-    plan_args(sub.add_parser("plan", help="a per-domain migration runbook"))
-    fleet_parser(sub)
+    s = sub.add_parser("plan", help="a per-domain migration runbook")
+    if plan:  # its options (and its imports) only when it is the command
+        plan_args(s)
+    f = sub.add_parser("fleet", help="many hosts: one inventory, a runbook each")
+    if fleet:  # likewise
+        fleet_parser(f)
     return p
 
 
-def fleet_parser(sub) -> None:
+def fleet_parser(f: argparse.ArgumentParser) -> None:
     from .fleet_out import fleet_args
 
-    f = sub.add_parser("fleet", help="many hosts: one inventory, a runbook each")
     fsub = f.add_subparsers(dest="action", metavar="ACTION")
     fsub.required = True
     fleet_args(fsub)
@@ -213,7 +214,8 @@ MAP_FORMATS = maps.FORMATS  # registered in xencfg/maps/__init__.py
 
 # -- entry point --------------------------------------------------------------
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    words = sys.argv[1:] if argv is None else argv
+    args = _parser(plan="plan" in words, fleet="fleet" in words).parse_args(argv)
     try:
         code = COMMANDS[args.command](args)
     except Usage as e:
@@ -228,6 +230,8 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         code = OK
     except Exception:
+        import traceback
+
         err("xencfg: internal error (please report):\n" + traceback.format_exc())
         code = INTERNAL
     return code
@@ -257,6 +261,8 @@ def cmd_parse(args) -> int:
         err(e.format(args.file))
         return BAD
     if args.json:
+        import json
+
         out(json.dumps(tree_json(doc), indent=2, ensure_ascii=False) + "\n")
     else:
         out(tree_text(doc))
@@ -309,6 +315,8 @@ def cmd_map(args) -> int:
 
     dm = load_map_or_fail(args.file, args.map_format)
     if args.json:
+        import json
+
         out(json.dumps(to_json(dm), indent=2) + "\n")
     else:
         out(table(dm) + "\n")

@@ -26,6 +26,7 @@ class Delivery:
     backup: str | None = None  # in place: keep each original as FILE+SUFFIX
     out_dir: str | None = None  # write copies of every file under this folder
     made: set[str] = field(default_factory=set)  # out-dir folders made
+    fresh: set[str] = field(default_factory=set)  # of those, new this run
 
 
 def deliver(job, res: FileResult, how: Delivery) -> None:
@@ -38,7 +39,9 @@ def deliver(job, res: FileResult, how: Delivery) -> None:
     elif how.write and how.out_dir is not None:
         data = res.new if res.changed else res.old
         st = res.stat or os.stat(job.real)
-        write_copies(job.real, data, st, job.outs, job.links, how.out_dir, how.made)
+        write_copies(
+            job.real, data, st, job.outs, job.links, how.out_dir, how.made, how.fresh
+        )
         res.written = True
     elif how.write and res.changed:
         for text in write_atomic(job.real, res.new, how.backup):

@@ -266,8 +266,31 @@ def parse_uname(text: str) -> DiskSpec:
     return _finish(DiskSpec(text, "uname", [target], target, prefix, path))
 
 
+# Specs read so far, by text: a fleet repeats the same few disk specs, and
+# each is parsed once per process.  Results are shared: never altered.
+_MEMO: dict[str, DiskSpec | tuple[str, int]] = {}
+_MEMO_MAX = 8192
+
+
 def parse_disk(text: str) -> DiskSpec:
-    """Parse one xm/xl disk spec (see the module docstring for the rules)."""
+    """Parse one xm/xl disk spec (see the module docstring for the rules).
+
+    The same text gives the same DiskSpec object (do not alter it)."""
+    got = _MEMO.get(text)
+    if got is None:
+        try:
+            got = _parse_disk(text)
+        except DiskSpecError as err:
+            got = (err.message, err.offset)
+        if len(_MEMO) >= _MEMO_MAX:
+            _MEMO.clear()
+        _MEMO[text] = got
+    if isinstance(got, tuple):
+        raise DiskSpecError(*got)
+    return got
+
+
+def _parse_disk(text: str) -> DiskSpec:
     fields: list[Field] = []
     filled: set[str] = set()  # positional slots already taken
     pos_target: Field | None = None

@@ -19,7 +19,6 @@ are replayed (:mod:`xencfg.cache`).
 from __future__ import annotations
 
 import os
-import traceback
 from dataclasses import dataclass, field
 from typing import Mapping
 
@@ -190,5 +189,7 @@ def process(job, opts: Options, data: bytes | None = None) -> FileResult:
         if done.new is not None and done.new != data:
             res.new, res.changed = done.new, True
     except Exception:  # an internal error: reported, never raised
+        import traceback
+
         res.crash = traceback.format_exc()
     return res

@@ -17,8 +17,6 @@ import os
 import signal
 import threading
 import time
-import traceback
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from functools import partial
 from typing import Iterator
@@ -43,6 +41,8 @@ def work(job, opts: Options, how: Delivery) -> FileResult:
             f": {e.filename}" if e.filename else ""
         )
     except Exception:
+        import traceback
+
         res.crash = traceback.format_exc()
     res.old = res.new = res.stat = None
     return res
@@ -75,11 +75,13 @@ def _watch_parent(parent: int) -> None:
 
 
 def _warm_up() -> None:
-    """Build the parser tables once, in the parent, before workers fork."""
+    """Compile the fast readers' patterns once, in the parent, before
+    workers fork (the xl parser itself is built only where a file needs it)."""
     try:
-        from .formats import xl
+        from .formats import sxp, xl
 
-        xl._parser()
+        xl._scanners()
+        sxp._scanner()
     except Exception:
         pass
 
@@ -90,10 +92,13 @@ def run_jobs(
     """work() on every job; results in job order; in parallel when
     ``workers`` > 1 and there are enough files to pay for the processes."""
     how.made.clear()
+    how.fresh.clear()
     if workers <= 1 or len(jobs) < 16:
         for job in jobs:
             yield work(job, opts, how)
         return
+    from concurrent.futures import ProcessPoolExecutor  # not for one file
+
     _warm_up()
     if opts.cache_file is not None:
         # The workers read the cache file themselves, once each, rather

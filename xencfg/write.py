@@ -149,18 +149,25 @@ def write_copies(
     links: list[tuple[str, str]],
     out_dir: str,
     made: set[str],
+    fresh: set[str] | None = None,
 ) -> None:
     """--out-dir: write ``data`` to each path of ``outs`` under ``out_dir``
     and make the ``links``; never into the source ``real``.  ``made`` holds
-    the folders this process has made (or found) already."""
+    the folders this process has made (or found) already, ``fresh`` those of
+    them that did not exist before this run."""
+    if fresh is None:
+        fresh = set()
     for rel in outs:
         dest = os.path.join(out_dir, rel)
-        _make_folder(os.path.dirname(dest) or ".", made)
+        folder = os.path.dirname(dest) or "."
+        _make_folder(folder, made, fresh)
         try:
-            found = os.lstat(dest)
+            # A folder this run made holds only this run's copies, each
+            # written once: nothing to check there (one system call less).
+            found = None if folder in fresh else os.lstat(dest)
         except FileNotFoundError:
-            pass  # a new file: the usual case, nothing to check
-        else:
+            found = None  # a new file: the usual case, nothing to check
+        if found is not None:
             # A link already there is replaced, never followed: a copy is
             # never written outside DIR.  The file itself (DIR reaching into
             # the tree through a folder link) is never written at all.
@@ -172,13 +179,15 @@ def write_copies(
         replace(dest, data, st, durable=False)
     for rel, text in links:
         dest = os.path.join(out_dir, rel)
-        _make_folder(os.path.dirname(dest) or ".", made)
+        _make_folder(os.path.dirname(dest) or ".", made, fresh)
         replace_link(dest, text)
 
 
-def _make_folder(folder: str, made: set[str]) -> None:
+def _make_folder(folder: str, made: set[str], fresh: set[str]) -> None:
     if folder not in made:
-        os.makedirs(folder, exist_ok=True)
+        if not os.path.isdir(folder):
+            os.makedirs(folder, exist_ok=True)
+            fresh.add(folder)
         made.add(folder)
 
 

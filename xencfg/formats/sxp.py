@@ -24,12 +24,14 @@ import gc
 import re
 from functools import lru_cache
 
-from lark import Lark, Transformer
-
 from ..document import Document, List, ParseError, Str
 from ..grammar import grammar_text
+from ..grammar_terms import terminals
 from . import escapes
 from .limits import POSSESSIVE, MAX_DEPTH, MAX_VALUES, too_deep, too_many
+
+# lark is imported only by the Lark reader (bench/sxp_lark.py, tests) and
+# when the stored terminals are out of date.
 
 GRAMMAR = "sxp.lark"
 FMT = "sxp"
@@ -38,15 +40,17 @@ FMT = "sxp"
 
 
 @lru_cache(maxsize=None)
-def _lark() -> Lark:
+def _lark():
     """Lark's LALR parser for the grammar, with the inline tree builder."""
+    from lark import Lark, Transformer
+
     return Lark(
         grammar_text(GRAMMAR),
         parser="lalr",
         lexer="contextual",
         propagate_positions=False,
         maybe_placeholders=False,
-        transformer=_Build(),
+        transformer=type("Build", (_Build, Transformer), {})(),
     )
 
 
@@ -63,12 +67,17 @@ def _scanner() -> re.Pattern[str]:
     lone character no terminal accepts (an unterminated string), or the end
     of the text.  Every character of the input is covered by some match.
     """
-    lark = _lark()
-    terms = {t.name: t.pattern.to_regexp() for t in lark.terminals}
+    stored = terminals(grammar_text(GRAMMAR))  # without building the parser
+    if stored is None:
+        lark = _lark()
+        stored = {t.name: t.pattern.to_regexp() for t in lark.terminals}, list(
+            lark.ignore_tokens
+        )
+    terms, ignore = stored
     for name, rx in terms.items():
         if re.compile(rx).groups:  # pragma: no cover - grammar sanity
             raise AssertionError(f"terminal {name} has capturing groups")
-    trivia = "|".join(f"(?:{terms[n]})" for n in lark.ignore_tokens)
+    trivia = "|".join(f"(?:{terms[n]})" for n in ignore)
     tokens = "|".join(f"({terms[n]})" for n in ("LPAR", "RPAR", "ATOM", "STRING"))
     star = "*+" if POSSESSIVE else "*"  # no state kept per comment line
     return re.compile(f"(?:{trivia}){star}(?:{tokens}|(?s:(.))|\\Z)")
@@ -251,8 +260,9 @@ def _build(text: str, path: str) -> Document:
 # --- the Lark reader ---------------------------------------------------------
 
 
-class _Build(Transformer):
-    """Inline transformer: Lark tokens straight to Document nodes."""
+class _Build:
+    """Inline transformer: Lark tokens straight to Document nodes (made a
+    lark Transformer when the parser is built)."""
 
     @staticmethod
     def _node(tok):

@@ -13,13 +13,14 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from lark import Lark, Transformer, UnexpectedCharacters, UnexpectedInput
-from lark import UnexpectedToken
-
 from ..document import Document, List, ParseError, Scalar, Setting, Str
 from ..grammar import grammar_text
 from . import escapes
 from .limits import MAX_DEPTH, POSSESSIVE, too_deep
+from ..grammar_terms import terminals
+
+# lark is imported when the parser is first needed: a file of simple lines
+# (most files) is read without it.
 
 _SIMPLE = escapes.XL
 
@@ -120,8 +121,9 @@ def _simple_setting(text: str, base: int) -> Setting:
     )
 
 
-class _Build(Transformer):
-    """Tokens to nodes, called by the LALR parser as each rule reduces."""
+class _Build:
+    """Tokens to nodes, called by the LALR parser as each rule reduces
+    (made a lark Transformer when the parser is built)."""
 
     def SIMPLE_LINE(self, tok):
         return _simple_setting(tok.value, tok.start_pos)
@@ -165,9 +167,9 @@ _POSSESSIVE = [
 ]
 
 
-def _grammar() -> str:
+def _grammar(possessive: bool = POSSESSIVE) -> str:
     text = grammar_text("xl.lark")
-    if POSSESSIVE:
+    if possessive:
         for old, new in _POSSESSIVE:
             if old not in text:  # pragma: no cover - grammar changed
                 raise AssertionError(f"xl.lark no longer has {old!r}")
@@ -176,12 +178,14 @@ def _grammar() -> str:
 
 
 @lru_cache(maxsize=1)
-def _parser() -> Lark:
+def _parser():
+    from lark import Lark, Transformer
+
     return Lark(
         _grammar(),
         parser="lalr",
         lexer="contextual",
-        transformer=_Build(),
+        transformer=type("Build", (_Build, Transformer), {})(),
         maybe_placeholders=False,
     )
 
@@ -210,7 +214,9 @@ def _expected(names) -> str:
     return ", ".join(words[:-1]) + " or " + words[-1]
 
 
-def _located(text: str, err: UnexpectedInput) -> ParseError:
+def _located(text: str, err) -> ParseError:
+    from lark import UnexpectedCharacters, UnexpectedToken
+
     line, col = err.line, err.column
     if isinstance(err, UnexpectedCharacters):
         ch = text[err.pos_in_stream] if err.pos_in_stream < len(text) else ""
@@ -291,10 +297,14 @@ def _unclosed_bracket(text: str) -> int | None:
 
 @lru_cache(maxsize=1)
 def _scanners() -> tuple[re.Pattern, re.Pattern]:
-    lark = _parser()
+    stored = terminals(_grammar())  # without building the parser
+    if stored is not None:
+        rx = stored[0].__getitem__
+    else:
+        lark = _parser()
 
-    def rx(name: str) -> str:
-        return lark.get_terminal(name).pattern.to_regexp()
+        def rx(name: str) -> str:
+            return lark.get_terminal(name).pattern.to_regexp()
 
     trivia = "|".join(rx(n) for n in ("WS", "COMMENT", "NL", "SEMI"))
     star = "*+" if POSSESSIVE else "*"
@@ -339,6 +349,8 @@ class Foreign(Exception):
         self.offset = offset
 
     def error(self) -> ParseError:
+        from lark import UnexpectedInput
+
         try:
             _parser().parse(self.text)
         except UnexpectedInput as err:
@@ -354,6 +366,8 @@ def parse(text: str, path: str = "-", foreign_ok: bool = False) -> Document:
         if foreign_ok and _FOREIGN.match(text, stop):
             raise Foreign(text, stop)
         _check_depth(text)
+        from lark import UnexpectedInput
+
         try:
             body = _parser().parse(text)
         except UnexpectedInput as err:

@@ -30,7 +30,6 @@ import json
 import re
 from functools import lru_cache
 
-from lark import Lark, Transformer, UnexpectedCharacters, UnexpectedInput
 
 from ..document import Document, List, ParseError, Scalar, Str
 from ..grammar import grammar_text
@@ -70,8 +69,13 @@ def quote(value: str, _quote: str = '"') -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-class _Build(Transformer):
-    """Inline transformer: Lark tokens straight to Document nodes."""
+# lark is imported only by the Lark reader: auto-detection of every file
+# goes through this module, and a single-file check must not pay for it.
+
+
+class _Build:
+    """Inline transformer: Lark tokens straight to Document nodes (made a
+    lark Transformer when the parser is built)."""
 
     def string(self, children):
         tok = children[0]
@@ -112,14 +116,16 @@ class _Duplicate(Exception):
 
 
 @lru_cache(maxsize=None)
-def _lark() -> Lark:
+def _lark():
+    from lark import Lark, Transformer
+
     return Lark(
         grammar_text(GRAMMAR),
         parser="lalr",
         lexer="contextual",
         propagate_positions=False,
         maybe_placeholders=False,
-        transformer=_Build(),
+        transformer=type("Build", (_Build, Transformer), {})(),
     )
 
 
@@ -128,7 +134,9 @@ def _line_col(text: str, offset: int) -> tuple[int, int]:
     return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
 
 
-def _error(text: str, err: UnexpectedInput) -> ParseError:
+def _error(text: str, err) -> ParseError:
+    from lark import UnexpectedCharacters
+
     offset = getattr(err, "pos_in_stream", None)
     token = getattr(err, "token", None)
     if offset is None and token is not None:
@@ -149,6 +157,8 @@ def _error(text: str, err: UnexpectedInput) -> ParseError:
 def parse_lark(text: str, path: str = "-") -> Document:
     """Parse a JSON text with Lark's LALR parser on ``grammars/json.lark``
     (the reference reader).  Raises ParseError, located."""
+    from lark import UnexpectedInput
+
     start = 1 if text.startswith("\ufeff") else 0
     try:
         body = _lark().parse(text[start:] if start else text)

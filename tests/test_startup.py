@@ -1,0 +1,106 @@
+"""What a single-file run loads: only what that file needs.
+
+A pre-commit hook starts xencfg once per commit on a file or two, so the
+start-up is most of its time; Lark's tables, libcst and the process pool
+are left for the files (and runs) that need them.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from xencfg import grammar_terms
+from xencfg.grammar import grammar_text
+from xencfg.diskspec import DiskSpecError, parse_disk
+from xencfg.formats import sxp, xl
+
+XL = "name = 'web01'\ndisk = [ 'phy:/dev/sda,xvda,w' ]\n"
+XM = "name = 'db01'\ndisk = []\ndisk.append('phy:/dev/sdb,xvdb,w')\n"
+SXP = "(domain (name x) (device (vbd (uname phy:/dev/sdc) (dev xvdc))))\n"
+
+
+def loaded_after(tmp_path, *argv: str) -> set[str]:
+    for name, text in (("a.cfg", XL), ("b.cfg", XM), ("c.sxp", SXP)):
+        (tmp_path / name).write_text(text)
+    code = (
+        "import sys\nfrom xencfg.cli import main\n"
+        f"code = main({list(argv)!r})\n"
+        "print(' '.join(sorted(sys.modules)))\n"
+        "sys.exit(code)\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={"XENCFG_CACHE_DIR": str(tmp_path / "cache"), "PATH": "/usr/bin:/bin"},
+    )
+    assert run.returncode == 1, run.stderr  # the policy finds /dev/sd*
+    assert "uses the SCSI device /dev/sda directly" in run.stdout
+    return set(run.stdout.split("\n")[-2].split())
+
+
+def test_single_file_check_loads_neither_lark_nor_libcst(tmp_path):
+    mods = loaded_after(tmp_path, "check", "-j", "1", "a.cfg", "b.cfg", "c.sxp")
+    for heavy in ("lark", "libcst", "concurrent.futures.process"):
+        assert heavy not in mods, heavy
+    assert "xencfg.plan" not in mods
+
+
+def test_python2_file_still_loads_libcst(tmp_path):
+    (tmp_path / "old.cfg").write_text("print 'starting'\ndisk = ['phy:/dev/sda,a,w']\n")
+    mods = loaded_after(tmp_path, "check", "old.cfg", "a.cfg")
+    assert "libcst" in mods
+
+
+@pytest.mark.parametrize(
+    "text, lark",
+    [
+        (lambda: xl._grammar(), xl._parser),
+        (lambda: grammar_text("sxp.lark"), sxp._lark),
+    ],
+)
+def test_stored_terminals_are_the_grammars(text, lark):
+    stored = grammar_terms.terminals(text())
+    assert stored is not None, "run: python -m xencfg.grammar_terms"
+    assert stored == grammar_terms.derive(lark())
+
+
+def test_both_spellings_of_xl_are_stored():
+    for possessive in (False, True):
+        assert grammar_terms.terminals(xl._grammar(possessive)) is not None
+
+
+def test_a_changed_grammar_is_not_read_from_the_table():
+    changed = grammar_text("xl.lark") + "\n// changed\n"
+    assert grammar_terms.terminals(changed) is None
+
+
+def test_scanners_match_without_the_table(monkeypatch):
+    """The scanners built from Lark (a stale table) equal the stored ones."""
+    fast = (xl._scanners(), sxp._scanner())
+    monkeypatch.setattr(grammar_terms, "terminals", lambda text: None)
+    monkeypatch.setattr(xl, "terminals", lambda text: None)
+    monkeypatch.setattr(sxp, "terminals", lambda text: None)
+    xl._scanners.cache_clear()
+    sxp._scanner.cache_clear()
+    try:
+        slow = (xl._scanners(), sxp._scanner())
+        assert [p.pattern for p in fast[0]] == [p.pattern for p in slow[0]]
+        assert fast[1].pattern == slow[1].pattern
+    finally:
+        xl._scanners.cache_clear()
+        sxp._scanner.cache_clear()
+
+
+def test_a_disk_spec_is_parsed_once_and_errors_repeat():
+    a = parse_disk("phy:/dev/sda,xvda,w")
+    assert parse_disk("phy:/dev/sda,xvda,w") is a
+    assert a.path.text == "/dev/sda" and a.access == "w"
+    for _ in range(2):
+        with pytest.raises(DiskSpecError) as err:
+            parse_disk("/dev/sda,target=/dev/sdb")
+        assert "target respecified" in str(err.value)
