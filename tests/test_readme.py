@@ -63,3 +63,12 @@ def test_diff_and_apply_help_show_map_as_required():
         usage = r.stdout.split("\n\n")[0]
         assert "--map FILE" in usage and "[--map FILE]" not in usage
         assert "required" not in r.stdout.split("--map FILE", 2)[-1].split("\n")[0]
+
+
+def test_fleet_example_matches_what_fleet_prints(tmp_path):
+    block = README.split("```console\n$ xencfg fleet check samples/fleet\n")[1]
+    shown = block.split("```")[0]
+    r = run(["fleet", "check", "samples/fleet"], tmp_path)
+    assert r.returncode == 1, r.stderr  # work is left: web01 is blocked
+    assert r.stdout == shown
+    assert "xen1  web01   blocked: web01: LU hitachi:412905:000800" in shown
