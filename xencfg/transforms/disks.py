@@ -45,7 +45,7 @@ def _vbd_list(doc: Document, node: Node, domain, conditional):
     entries = node.items if isinstance(node, List) else [node]
     for entry in entries:
         items = entry.items if isinstance(entry, List) else []
-        if len(items) == 3 and all(isinstance(i, Str) for i in items):
+        if len(items) == 3 and isinstance(items[0], (Str, Opaque)):
             yield DiskSite(items[0], "uname", domain, conditional)
         elif reaches_scsi(doc.raw(entry)):
             note = "vbd_list entry is not a literal ('uname', 'dev', 'mode'); left unchanged"
