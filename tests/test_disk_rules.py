@@ -55,6 +55,8 @@ def kinds(findings):
         ("/proc/self/root/dev/sda", "unresolved"),
         ("/sys/dev/block/8:0", "unresolved"),
         ("/dev/x y", "unresolved"),
+        ("/dev/root", "unresolved"),
+        ("/dev/fd/3", "unresolved"),
         ("/dev/vg0/../lv", "other"),
         ("/dev/mapper/vg-lv_1", "other"),
         ("/dev/disk/../disk/by-id/x", "symbolic"),

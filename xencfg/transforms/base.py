@@ -30,9 +30,10 @@ SCSI_PREFIX, HDLM_PREFIX = "/dev/sd", "/dev/sddlm"
 SD_LIKE = re.compile(r"^/dev/sd(?!dlm)[a-z]+\d*$")
 _SYMBOLIC = re.compile(r"^/dev/disk/by-[a-z-]+/")
 # Names that reach a device by a way only the host can follow: device
-# numbers (/dev/block/8:0, a bare 8:16), /proc and /sys views of /dev.
+# numbers (/dev/block/8:0, a bare 8:16), /proc and /sys views of /dev, and
+# the host's aliases (/dev/root may well be /dev/sda1).
 _BY_NUMBER = re.compile(r"^(?:/dev/(?:block|char)/.*|(?:/dev/)?\d+:\d+)$")
-_HOST_VIEW = re.compile(r"^/(?:proc|sys)/")
+_HOST_VIEW = re.compile(r"^/(?:proc|sys)/|^/dev/(?:root|fd/.*|std(?:in|out|err))$")
 # A plain device name under /dev: /dev/xvda, /dev/vg0/lv1, /dev/mapper/a-b.
 _PLAIN_DEV = re.compile(r"^/dev(?:/[A-Za-z0-9_+@][-A-Za-z0-9_.+@]*)+$")
 
