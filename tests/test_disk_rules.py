@@ -254,6 +254,20 @@ def test_other_keys_naming_a_host_scsi_disk(line, warned):
             assert got == ([(2, "other-key", "warning")] if warned else [])
 
 
+def test_s_expression_strings_outside_disks():
+    sxp = (
+        "(domain (name v) (image (linux (root '/dev/sda1 ro') (args 'root=/dev/sda1')))\n"
+        "  (device (vscsi (dev (p-devname /dev/sdb) (p-dev 2:0:0:0) (v-dev 0:0:0:0))))\n"
+        "  (device (vbd (uname phy:/dev/sda) (dev xvda) (mode w))))\n"
+    )
+    for devmap in (MAP, None):
+        new, findings = run(sxp, devmap=devmap)
+        assert (2, "other-key") in [(f.line, f.kind) for f in findings]
+        assert 1 not in [f.line for f in findings]  # guest-side: silent
+    new, _ = run(sxp)
+    assert new == sxp.replace("phy:/dev/sda)", "phy:/dev/sddlmaa)")
+
+
 def test_xm_helper_variables_are_reported_where_used():
     text = "data = 'phy:/dev/sdc,xvda,w'\ndisk = [ data ]\n"
     _, findings = run(text, fmt="xm")

@@ -216,6 +216,7 @@ def test_sxp_vbd_and_tap():
         (4, "migrate", "vm1"),
         (5, "unmapped", "vm1"),
         (6, "ok", "vm1"),
+        (7, "other-key", "vm1"),  # never rewritten outside a disk, but said
     ]
 
 

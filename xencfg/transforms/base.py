@@ -138,8 +138,8 @@ class DiskTransform:
         same_lu(doc, disks)
         edits = [e for d in disks for e in d.edits]
         findings = [f for d in disks for f in d.findings]
-        domain = domain_name(doc) if doc.fmt not in ("sxp", "json") else None
-        for node, message in other_keys(doc):
+        domain = domain_name(doc) if doc.fmt != "json" else None
+        for node, message in other_keys(doc, {id(d.site.node) for d in disks}):
             line, col = doc.line_col(node.start)
             findings.append(
                 Finding(line, col, "other-key", "warning", message, None, None, domain)

@@ -81,10 +81,34 @@ def _strings(node):
         yield from _strings(child)
 
 
-def other_keys(doc: Document):
+def _sxp_strings(node, head=None):
+    if isinstance(node, Str):
+        yield node, head
+    for child in getattr(node, "children", None) or ():
+        yield from _sxp_strings(child, getattr(node, "head", None) or head)
+
+
+def _sxp_other(doc: Document, sites: set[int]):
+    """S-expressions: a string outside the disks' unames that reaches a SCSI
+    disk (a vscsi ``(p-devname /dev/sdb)``, a device model argument...)."""
+    for top in doc.body:
+        for node, head in _sxp_strings(top):
+            if id(node) in sites or head in GUEST_SIDE or head == "args":
+                continue
+            if reaches_scsi(node.value):
+                yield node, (
+                    f"({head} {node.value[:60]}) names a host SCSI disk outside "
+                    "a disk's uname: check it by hand; left unchanged"
+                )
+
+
+def other_keys(doc: Document, sites: set[int] = frozenset()):
     """``(node, message)`` for each string of a non-disk setting that reaches
-    a SCSI disk (xl and xm configs only)."""
-    if doc.fmt in ("sxp", "json"):
+    a SCSI disk; ``sites`` are the ids of the disk nodes already seen."""
+    if doc.fmt == "sxp":
+        yield from _sxp_other(doc, sites)
+        return
+    if doc.fmt == "json":
         return
     for s in doc.settings():
         if not isinstance(s, Setting) or s.key in DISK_KEYS or s.value is None:
