@@ -67,6 +67,8 @@ def test_layout():
         "second-path.cfg",
         "migrated.cfg",
         "odd-bytes.cfg",
+        "spellings.cfg",
+        "driver-domain.sxp",
     ):
         assert needed in names
     assert b"\r\n" in _read("crlf.cfg") and not _read("crlf.cfg").endswith(b"\n")

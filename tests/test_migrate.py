@@ -57,6 +57,36 @@ def one(spec: str, quote="'") -> tuple[str, list]:
             "backendtype=phy,vdev=xvda,target=phy:/dev/sddlmab",
         ),
         ("  phy:/dev/sda ,  sda , w ", "  phy:/dev/sddlmaa ,  sda , w "),
+        # Every spelling of a path is the device it names: the whole span.
+        ("phy:/dev//sda,xvda,w", "phy:/dev/sddlmaa,xvda,w"),
+        ("phy:/dev/./sdb,xvda,w", "phy:/dev/sddlmab,xvda,w"),
+        ("/dev/../dev/sdc,xvda,w", "/dev/sddlmac,xvda,w"),
+        ("phy:/dev/sda/,xvda,w", "phy:/dev/sddlmaa,xvda,w"),
+        ("phy:/tmp/../dev/sdb1,xvda,w", "phy:/dev/sddlmab1,xvda,w"),
+        ("phy:sdc/,xvda,w", "phy:sddlmac,xvda,w"),
+        # One rule for the format and backend spellings of one disk.
+        ("qcow2:/dev/sdb,xvda,w", "qcow2:/dev/sddlmab,xvda,w"),
+        ("/dev/sdb,qcow2,xvda,w", "/dev/sddlmab,qcow2,xvda,w"),
+        (
+            "format=qcow2,vdev=xvda,target=/dev/sdb",
+            "format=qcow2,vdev=xvda,target=/dev/sddlmab",
+        ),
+        ("raw:/dev/sdc,xvda,w", "raw:/dev/sddlmac,xvda,w"),
+        ("vhd:/dev/sdc,xvda,w", "vhd:/dev/sddlmac,xvda,w"),
+        ("aio:/dev/sdc,xvda,w", "aio:/dev/sddlmac,xvda,w"),
+        ("tap:aio:/dev/sdb,xvda,w", "tap:aio:/dev/sddlmab,xvda,w"),
+        ("file:/dev/sda,xvda,w", "file:/dev/sddlmaa,xvda,w"),
+        (
+            "backendtype=qdisk,vdev=xvda,target=/dev/sdb",
+            "backendtype=qdisk,vdev=xvda,target=/dev/sddlmab",
+        ),
+        # Dom0 said in so many words is dom0.
+        ("phy:/dev/sda,xvda,w,0", "phy:/dev/sddlmaa,xvda,w,0"),
+        ("phy:/dev/sda,xvda,w,Domain-0", "phy:/dev/sddlmaa,xvda,w,Domain-0"),
+        (
+            "backend=dom0,vdev=xvda,target=/dev/sda",
+            "backend=dom0,vdev=xvda,target=/dev/sddlmaa",
+        ),
     ],
 )
 def test_rewrites_only_the_target(old, new):
@@ -81,9 +111,20 @@ def test_rewrites_only_the_target(old, new):
         ("phy:/dev/mapper/mpatha,xvda,w", None),
         ("phy:/dev/vg0/lv1,xvda,w", None),
         ("file:/srv/xen/sda.img,xvda,w", None),
-        ("file:/dev/sda,xvda,w", "unsupported"),
-        ("tap:aio:/dev/sdb,xvda,w", "unsupported"),
-        ("backendtype=qdisk,vdev=xvda,target=/dev/sdb", "unsupported"),
+        ("iscsi:iqn.2001-05.com.example:sda,xvda,w", None),
+        ("nbd:/dev/sdb,xvda,w", "unsupported"),  # a block script's argument
+        ("script=block-x,vdev=xvda,target=/dev/sdb", "unsupported"),
+        ("/dev/block/8:0,xvda,w", "unresolved"),
+        ("phy:8:16,xvda,w", "unresolved"),
+        ("8:16,xvda,w", "unresolved"),
+        ("phy:/proc/self/root/dev/sda,xvda,w", "unresolved"),
+        ("/sys/dev/block/8:0,xvda,w", "unresolved"),
+        ("phy:/dev/sd*,xvda,w", "unsupported"),
+        ("phy:/dev/x$y,xvda,w", "unresolved"),
+        ("phy:/dev/sda,xvda,w,stordom", "driver-domain"),
+        ("phy:/dev/sda,xvda,w,2", "driver-domain"),
+        ("backend=stordom,vdev=xvda,target=/dev/sda", "driver-domain"),
+        ("/dev/sda,raw,xvda,w,backend=stordom", "driver-domain"),
         ("target=/dev/sdb,vdev=xvda", "unsupported"),  # target= eats the rest
         ("phy:/dev/sdg,xvda,w", "unmapped"),
         ("phy:/dev/sdh,xvda,w", "unmapped"),  # unconfigured in the map
@@ -117,7 +158,8 @@ def test_never_other_keys_or_comments():
     )
     new, findings = run(text)
     assert new == text.replace("phy:/dev/sdb,", "phy:/dev/sddlmab,")
-    assert [(f.kind, f.line) for f in findings] == [("migrate", 8)]
+    # Guest-side keys are silent; an unknown key naming a host disk is not.
+    assert [(f.kind, f.line) for f in findings] == [("migrate", 8), ("other-key", 6)]
 
 
 def test_xm_python_sites():
@@ -168,12 +210,13 @@ def test_sxp_vbd_and_tap():
     new, findings = run(text)
     assert new == text.replace(
         "(uname phy:/dev/sda) (mode", "(uname phy:/dev/sddlmaa) (mode"
-    )
+    ).replace("tap:aio:/dev/sdb", "tap:aio:/dev/sddlmab")
     assert [(f.line, f.kind, f.domain) for f in findings] == [
         (3, "migrate", "vm1"),
-        (4, "unsupported", "vm1"),
+        (4, "migrate", "vm1"),
         (5, "unmapped", "vm1"),
         (6, "ok", "vm1"),
+        (7, "other-key", "vm1"),  # never rewritten outside a disk, but said
     ]
 
 
@@ -198,10 +241,13 @@ def test_policy_also_catches_sd_devices_behind_tap_and_file():
     text = "disk = [ 'tap:aio:/dev/sdb,xvda,w', 'file:/dev/sdc1,xvdb,w' ]\n"
     _, findings = run(text, devmap=None)
     assert [(f.col, f.kind) for f in findings] == [(10, "policy"), (37, "policy")]
-    # With a map they cannot be rewritten safely: a warning, no change.
+    # With a map they are the disks they name: the path is rewritten, the
+    # backend and format spelling kept (one rule for every spelling).
     new, findings = run(text)
-    assert new == text
-    assert [f.kind for f in findings] == ["unsupported", "unsupported"]
+    assert new == text.replace("/dev/sdb", "/dev/sddlmab").replace(
+        "/dev/sdc1", "/dev/sddlmac1"
+    )
+    assert [f.kind for f in findings] == ["migrate", "migrate"]
 
 
 def test_finding_text_and_record():

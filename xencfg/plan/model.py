@@ -9,7 +9,17 @@ from dataclasses import dataclass, field
 DEFAULT_AUTO = "/etc/xen/auto"  # the autostart folder, when it exists
 
 # Finding kinds that stop a domain from being migrated.
-BLOCKING = ("unmapped", "computed", "symbolic", "unsupported", "policy")
+BLOCKING = (
+    "unmapped",
+    "computed",
+    "symbolic",
+    "unsupported",
+    "policy",
+    "unresolved",
+    "driver-domain",
+    "same-lu",
+    "other-key",
+)
 
 
 @dataclass

@@ -9,29 +9,52 @@ exist), and without one such a name is reported, not guessed.
 
 from __future__ import annotations
 
+import posixpath
 import re
 from dataclasses import dataclass, field
 from typing import Callable
 
-from ..diskspec import DiskSpec, DiskSpecError, block_device, parse_disk, parse_uname
+from ..diskspec import DiskSpec, DiskSpecError, parse_disk, parse_uname
 from ..document import Document, Edit, Opaque, Str
 from ..maps import DeviceMap, names
-from .disks import DiskSite, find_disks
+from .disks import DiskSite, domain_name, find_disks
 from .findings import Finding
+from .otherkeys import other_keys
+from .paths import computed_targets, host_path
+from .site import driver_domain
+from .twice import same_lu
 
 # Anything that looks like a SCSI disk node: the map decides whether it is
 # one (``/dev/sda16`` looks like one; the map then says why it is not).
 SCSI_PREFIX, HDLM_PREFIX = "/dev/sd", "/dev/sddlm"
 SD_LIKE = re.compile(r"^/dev/sd(?!dlm)[a-z]+\d*$")
 _SYMBOLIC = re.compile(r"^/dev/disk/by-[a-z-]+/")
+# Names that reach a device by a way only the host can follow: device
+# numbers (/dev/block/8:0, a bare 8:16), /proc and /sys views of /dev, and
+# the host's aliases (/dev/root may well be /dev/sda1).
+_BY_NUMBER = re.compile(r"^(?:/dev/(?:block|char)/.*|(?:/dev/)?\d+:\d+)$")
+_HOST_VIEW = re.compile(r"^/(?:proc|sys)/|^/dev/(?:root|fd/.*|std(?:in|out|err))$")
+# A plain device name under /dev: /dev/xvda, /dev/vg0/lv1, /dev/mapper/a-b.
+_PLAIN_DEV = re.compile(r"^/dev(?:/[A-Za-z0-9_+@][-A-Za-z0-9_.+@]*)+$")
 
-SCSI, MULTIPATH, SYMBOLIC, SD_ODD, OTHER = (
+SCSI, MULTIPATH, SYMBOLIC, SD_ODD, UNRESOLVED, OTHER = (
     "scsi",
     "multipath",
     "symbolic",
     "sd-odd",
+    "unresolved",
     "other",
 )
+
+
+def normalise(path: str) -> str:
+    """``path`` with ``//``, ``/./``, ``..`` and a trailing ``/`` folded, on
+    the string alone (never the host): ``/dev/../dev//sda/`` is ``/dev/sda``.
+    A relative name (``sdc``, ``8:16``) is returned as it is."""
+    if not path.startswith("/"):
+        return path
+    return "/" + posixpath.normpath(path).lstrip("/")
+
 
 Resolve = Callable[[str], "str | None"]
 
@@ -43,8 +66,14 @@ def classify(dev: str, devmap: DeviceMap | None = None) -> str:
     ``multipath`` an HDLM device, or a multipath device of ``devmap``
     ``scsi``      looks like a SCSI disk node ``/dev/sdX[N]``
     ``sd-odd``    starts with ``/dev/sd`` but is no device name xencfg reads
+    ``unresolved`` a device number (``/dev/block/8:0``, ``8:16``), a /proc or
+                  /sys view, or no plain name under /dev: which device, only
+                  the host can tell
     ``other``     anything else (``/dev/xvda``, ``/dev/vg/lv``, ...)
+
+    ``dev`` is normalised first: every spelling of a path is one device.
     """
+    dev = normalise(dev)
     if _SYMBOLIC.match(dev):
         return SYMBOLIC
     if dev.startswith(HDLM_PREFIX) or (devmap is not None and devmap.is_multipath(dev)):
@@ -53,11 +82,17 @@ def classify(dev: str, devmap: DeviceMap | None = None) -> str:
         return SCSI
     if dev.startswith(SCSI_PREFIX) and not names.is_hdlm(dev):
         return SD_ODD
+    if _BY_NUMBER.match(dev) or _HOST_VIEW.match(dev):
+        return UNRESOLVED
+    if dev.startswith("/dev/") and not _PLAIN_DEV.match(dev):
+        return UNRESOLVED
     return OTHER
 
 
 def looks_scsi(text: str) -> bool:
-    """``/dev/sd`` in ``text``, not as an HDLM device."""
+    """``/dev/sd`` in ``text`` (as a path, or in any spelling of it), not as
+    an HDLM device."""
+    text = normalise(text) if text.startswith("/") else text
     return SCSI_PREFIX in text and not names.is_hdlm(text)
 
 
@@ -70,6 +105,7 @@ class Disk:
     findings: list[Finding]
     edits: list[Edit] = field(default_factory=list)
     spec: DiskSpec | None = None
+    device: str | None = None  # the device it uses (after a migration)
 
     def find(self, kind, severity, message, old=None, new=None) -> None:
         line, col = self.doc.line_col(self.site.node.start)
@@ -94,11 +130,20 @@ class DiskTransform:
         self.resolve = resolve
 
     def run(self, doc: Document) -> tuple[list[Edit], list[Finding]]:
-        edits: list[Edit] = []
-        findings: list[Finding] = []
+        disks = []
         for site in find_disks(doc):
-            disk = Disk(doc, site, findings, edits)
+            disk = Disk(doc, site, [], [])
             self.visit(disk)
+            disks.append(disk)
+        same_lu(doc, disks)
+        edits = [e for d in disks for e in d.edits]
+        findings = [f for d in disks for f in d.findings]
+        domain = domain_name(doc) if doc.fmt != "json" else None
+        for node, message in other_keys(doc, {id(d.site.node) for d in disks}):
+            line, col = doc.line_col(node.start)
+            findings.append(
+                Finding(line, col, "other-key", "warning", message, None, None, domain)
+            )
         for f in findings:
             f.path = doc.path
         return edits, findings
@@ -106,9 +151,17 @@ class DiskTransform:
     def visit(self, disk: Disk) -> None:
         node = disk.site.node
         if disk.site.note:
-            disk.find("unsupported", "warning", disk.site.note)
+            disk.find(disk.site.note_kind, "warning", disk.site.note)
             return
         if isinstance(node, Opaque):
+            if self._computed_not_scsi(disk.doc.raw(node)):
+                disk.find(
+                    "computed-other",
+                    "info",
+                    f"disk computed at start-up ({node.reason}): "
+                    f"{disk.doc.raw(node)[:60]!r} can only name non-SCSI devices",
+                )
+                return
             disk.find(
                 "computed",
                 "warning",
@@ -126,11 +179,18 @@ class DiskTransform:
             return
         if disk.spec.path is None or disk.spec.target is None:
             return
-        dev = block_device(disk.spec)
+        other_domain = driver_domain(disk.spec.get("backend"))
+        if other_domain:
+            disk.find("driver-domain", "warning", f"{disk.target} is {other_domain}")
+            return
+        dev = host_path(disk.spec)
         if dev is None:
             self.not_block(disk, disk.spec.path.text)
             return
+        dev = normalise(dev)
         kind = classify(dev, self.devmap)
+        if kind in (SCSI, MULTIPATH):
+            disk.device = dev
         if kind == SYMBOLIC:
             self.symbolic(disk, dev)
         elif kind == MULTIPATH:
@@ -145,8 +205,42 @@ class DiskTransform:
                 f"{disk.target} is not a device name xencfg can read; "
                 "left unchanged",
             )
+        elif kind == UNRESOLVED:
+            self.unresolved(disk, dev)
         else:
             self.nothing_to_do(disk)
+
+    def _computed_not_scsi(self, raw: str) -> bool:
+        """Every value of a computed disk (numbers in a fixed format) reads
+        as a disk spec whose target is no SCSI device and names no path
+        only the host can read."""
+        samples = computed_targets(raw)
+        if not samples:
+            return False
+        for text in samples:
+            try:
+                spec = parse_disk(text)
+            except DiskSpecError:
+                return False
+            if spec.path is None or looks_scsi(spec.path.text):
+                return False
+            if driver_domain(spec.get("backend")):
+                return False
+            dev = host_path(spec)
+            if dev is not None and classify(dev) != OTHER:
+                return False
+            if dev is None and spec.script:
+                return False
+        return True
+
+    def unresolved(self, disk: Disk, dev: str) -> None:
+        disk.find(
+            "unresolved",
+            "warning",
+            f"{disk.target}: cannot tell offline which device {dev} is "
+            "(a device number, a /proc or /sys view, or no plain name under "
+            "/dev); left unchanged: check it by hand",
+        )
 
     def symbolic(self, disk: Disk, dev: str) -> None:
         if self.resolve is None:
@@ -161,16 +255,20 @@ class DiskTransform:
         if real is None:
             disk.find("symbolic", "warning", f"{dev} does not exist on this host")
             return
+        real = normalise(real)
         if SD_LIKE.match(real):
+            disk.device = real
             self.scsi(disk, real, via=real)
 
     def not_block(self, disk: Disk, path: str) -> None:
-        """A target that is not a phy: block device (tap:, file:, ...)."""
-        if looks_scsi(path):
+        """A target that is not a host path (iscsi:, script=, ...)."""
+        if _BY_NUMBER.match(path.strip()):
+            self.unresolved(disk, path)
+        elif looks_scsi(path):
             disk.find(
                 "unsupported",
                 "warning",
-                f"{disk.target} is not a phy: block device target; left unchanged",
+                f"{disk.target} is not a host device path; left unchanged",
             )
         else:
             self.nothing_to_do(disk)

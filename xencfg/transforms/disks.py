@@ -9,7 +9,7 @@ Nothing else: never ``root``, ``extra``, ``cmdline``, comments, other keys.
 from __future__ import annotations
 
 from ..document import Document, List, Node, Opaque, Setting, Str
-from .site import DiskSite, sxp_domains, sxp_field
+from .site import DiskSite, driver_domain, sxp_domains, sxp_field
 
 DISK_KEYS = ("disk",)
 SXP_DISK_DEVICES = ("vbd", "tap", "tap2")
@@ -28,9 +28,28 @@ def find_disks(doc: Document) -> list[DiskSite]:
 def _setting_disks(doc: Document):
     domain = domain_name(doc)
     for s in doc.settings():
-        if s.key not in DISK_KEYS or s.value is None:
+        if s.value is None:
             continue
-        yield from _values(s.value, domain, s.conditional)
+        if s.key == "vbd_list":
+            yield from _vbd_list(doc, s.value, domain, s.conditional)
+        elif s.key in DISK_KEYS:
+            yield from _values(s.value, domain, s.conditional)
+
+
+def _vbd_list(doc: Document, node: Node, domain, conditional):
+    """Xen 2.0's ``vbd_list = [ ('phy:sda6', 'sda6', 'w'), ... ]``: the first
+    member of each tuple is a uname; any other shape that reaches a SCSI disk
+    is reported."""
+    from .otherkeys import reaches_scsi
+
+    entries = node.items if isinstance(node, List) else [node]
+    for entry in entries:
+        items = entry.items if isinstance(entry, List) else []
+        if len(items) == 3 and isinstance(items[0], (Str, Opaque)):
+            yield DiskSite(items[0], "uname", domain, conditional)
+        elif reaches_scsi(doc.raw(entry)):
+            note = "vbd_list entry is not a literal ('uname', 'dev', 'mode'); left unchanged"
+            yield DiskSite(entry, "uname", domain, conditional, note=note)
 
 
 def _values(node: Node, domain, conditional):
@@ -80,7 +99,15 @@ def _sxp_disks(doc: Document):
             for item in node.items[1:]:
                 if isinstance(item, List) and item.head == "uname":
                     if len(item.items) >= 2 and isinstance(item.items[1], Str):
-                        yield DiskSite(item.items[1], "uname", domain)
+                        note = driver_domain(sxp_field(node, "backend"))
+                        note = note and f"{item.items[1].value} is {note}"
+                        yield DiskSite(
+                            item.items[1],
+                            "uname",
+                            domain,
+                            note=note or None,
+                            note_kind="driver-domain",
+                        )
                 elif isinstance(item, List) and item.head == "physpath":
                     from .dumps import sxp_physpath  # xl list -l, sxp form
 

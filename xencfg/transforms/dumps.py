@@ -26,7 +26,7 @@ so a missing ``backend_domid`` is 0 and a missing ``domid`` is unknown.
 from __future__ import annotations
 
 from ..document import Document, List, Scalar, Str
-from .site import DiskSite, sxp_domains, sxp_field
+from .site import DiskSite, driver_domain, sxp_domains, sxp_field
 
 
 def _value(node) -> str | None:
@@ -59,13 +59,7 @@ _NOT_A_DOMAIN = (
 
 
 def _driver_domain(domid: str | None, domname: str | None) -> str:
-    if domid not in (None, "0", "null") or domname not in (None, "", "Domain-0"):
-        who = domname or f"domain {domid}"
-        return (
-            f"served by the backend domain {who}, not dom0: the device is one "
-            "of that domain's, where this map does not apply; left unchanged"
-        )
-    return ""
+    return driver_domain(domid, domname)
 
 
 def json_disks(doc: Document):
@@ -94,7 +88,10 @@ def json_disks(doc: Document):
                 _value(_members(disk, "backend_domid")),
                 _value(_members(disk, "backend_domname")),
             )
-            yield DiskSite(path, "path", name, note=note or None)
+            note = note and f"{path.value} is {note}"
+            yield DiskSite(
+                path, "path", name, note=note or None, note_kind="driver-domain"
+            )
     for item in strays:
         yield DiskSite(item, "path", None, note=_NOT_A_DOMAIN)
 
@@ -109,7 +106,8 @@ def sxp_physpath(device: List, domain: str | None):
     if not isinstance(path, Str) or path.value == "":
         return None
     note = _driver_domain(_value(fields.get("backend_domid")), None)
-    return DiskSite(path, "path", domain, note=note or None)
+    note = note and f"{path.value} is {note}"
+    return DiskSite(path, "path", domain, note=note or None, note_kind="driver-domain")
 
 
 def dump_domains(doc: Document) -> list[tuple[str | None, str | None, str | None]]:

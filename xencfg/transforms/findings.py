@@ -13,8 +13,13 @@ class Finding:
       migrate    a target that is (or would be) rewritten (old -> new)
       unmapped   a SCSI target the map does not translate
       computed   a disk whose value xm computes at start-up
+      computed-other (info) a computed disk that can only name non-SCSI devices
       symbolic   a /dev/disk/by-* name that cannot be checked offline
-      unsupported a /dev/sd* disk that is not a phy: target, or a bad spec
+      unresolved a device number, /proc or /sys view, or odd name under /dev
+      unsupported a /dev/sd* disk behind a block script, or a bad spec
+      driver-domain a disk served by another backend domain than dom0
+      same-lu    two disks of one domain on one (multipath) device
+      other-key  a host SCSI disk named outside the disk specs (vscsi, ...)
       policy     (no map) a disk that uses a /dev/sd* device directly
       ok         (S-expression dumps) a vbd whose device is already multipath
     ``severity`` is "change", "warning" or "info".

@@ -60,6 +60,7 @@ class Migrate(DiskTransform):
             disk.find("unsupported", "warning", f"cannot rewrite {disk.target}: {err}")
             return
         new_target = spec.prefix + new_path
+        disk.device = new_dev
         doc = disk.doc
         disk.edits.append(
             _splice(doc, node, spec, new_path) or doc.replace_string(node, new_value)

@@ -7,7 +7,7 @@ device just as ``phy:`` does.  Nothing is rewritten.
 
 from __future__ import annotations
 
-from .base import SD_LIKE, Disk, DiskTransform
+from .base import SD_LIKE, Disk, DiskTransform, normalise
 
 
 class Policy(DiskTransform):
@@ -22,7 +22,7 @@ class Policy(DiskTransform):
         )
 
     def not_block(self, disk: Disk, path: str) -> None:
-        if SD_LIKE.match(path):
-            self.scsi(disk, path)
+        if SD_LIKE.match(normalise(path)):
+            self.scsi(disk, normalise(path))
         else:
             super().not_block(disk, path)

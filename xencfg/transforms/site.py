@@ -22,6 +22,27 @@ class DiskSite:
     domain: str | None = None
     conditional: bool = False
     note: str | None = None  # why the disk is left alone (dumps: driver domain)
+    note_kind: str = "unsupported"  # the finding kind of that note
+
+
+# How dom0 is named as a backend: xm's 4th field, xl's backend=, an
+# S-expression (backend N), an xl dump's backend_domid/backend_domname.
+_DOM0 = ("", "0", "domain-0", "dom0", "null")
+
+
+def driver_domain(backend: str | None, name: str | None = None) -> str:
+    """Why a disk served by ``backend`` (a domain id or name) is left alone,
+    or "" when it is dom0 (or not said).  A driver domain's device names a
+    device inside that domain, where dom0's map means nothing."""
+    ids = [v.strip() for v in (backend, name) if v is not None]
+    others = [v for v in ids if v.lower() not in _DOM0]
+    if not others:
+        return ""
+    who = name if name and name in others else others[0]
+    return (
+        f"served by backend domain {who}, not dom0: the device is one "
+        "of that domain's, where this map does not apply; left unchanged"
+    )
 
 
 def _sxp_field(node: List, key: str) -> str | None:
