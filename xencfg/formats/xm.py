@@ -40,7 +40,7 @@ from xencfg.document import (
     Setting,
     Str,
 )
-from .limits import python_offset, too_deep
+from .limits import PY_VALUES, check_values, python_offset, too_deep
 from xencfg.formats.py2 import ast_check, python2
 from xencfg.formats.pypos import Patched, error_at
 from xencfg.formats.pystrings import decode, quote, split_literal
@@ -447,6 +447,7 @@ class _Builder:
 
 def parse(text: str, path: str = "-") -> Document:
     """Read an xm config; raises ParseError for input Python cannot read."""
+    check_values(text, PY_VALUES)
     # A private copy for the parsers; offsets are characters, so every
     # substitution keeps the length: lone surrogates (undecodable bytes) become
     # "?", and a lone "\r" line break (which libcst cannot read but Python
