@@ -59,6 +59,8 @@ CASES = [
     ("sxp many domains", "config", lambda n: _fill("", "(a b)", "\n", n)),
     ("sxp deep parens", "config", lambda n: _fill("", "(", "", n)),
     ("sxp unclosed string", "config", lambda n: _fill('(domain (name "', "a", "\n", n)),
+    ("json many numbers", "config", lambda n: _fill("[", "1,", "1]\n", n)),
+    ("json long string", "config", lambda n: _fill('["', "a", '"]\n', n)),
     ("map long line", "map", lambda n: _fill("", "a", "\n", n)),
     ("map many lines", "map", lambda n: _fill("", "a\n", "", n)),
     ("map many pairs", "map", lambda n: _fill("", "/dev/sda /dev/sddlmaa\n", "", n)),

@@ -13,6 +13,7 @@ Python nesting it reads.
 from __future__ import annotations
 
 import ast
+import re
 import sys
 import warnings
 
@@ -28,8 +29,9 @@ POSSESSIVE = sys.version_info >= (3, 11)
 MAX_DEPTH = 100
 
 
-#: Most values (strings, atoms, lists) an S-expression file may hold: each
-#: costs about 110 bytes in memory.  A 10 MB ``xm list -l`` of some 2,000
+#: Most values (strings, numbers, atoms, names, lists) one file may hold, in
+#: every format (checked before any node is built): each costs about 110 to
+#: 190 bytes in memory.  A 10 MB ``xm list -l`` of some 2,000
 #: domains holds about 950,000.
 MAX_VALUES = 1_000_000
 
@@ -45,6 +47,37 @@ class TooMany(TooDeep):
 
 def too_many(line: int, col: int) -> TooMany:
     return TooMany(f"more than {MAX_VALUES:,} values in one file", line, col)
+
+
+def _line_col(text: str, offset: int) -> tuple[int, int]:
+    return text.count("\n", 0, offset) + 1, offset - text.rfind("\n", 0, offset)
+
+
+#: One Python value each (string, number, name, opening bracket), comments
+#: skipped: an upper bound on the nodes of an xm file.
+PY_VALUES = re.compile(
+    r"#[^\n]*|([rRbBuU]{0,2}(?:'[^'\\\n]*(?:\\.[^'\\\n]*)*'"
+    r'|"[^"\\\n]*(?:\\.[^"\\\n]*)*")|[0-9][0-9a-zA-Z.]*|[A-Za-z_]\w*|[\[({])'
+)
+
+
+def check_values(text: str, tokens: "re.Pattern[str]", position=_line_col) -> None:
+    """TooMany at the first value past MAX_VALUES.
+
+    ``tokens`` matches one value each (string, number, name, opening
+    bracket), or something that is not one (a comment: no group 1 match);
+    ``position(text, offset)`` gives (line, col).  Run before any node is
+    built, in constant memory; a text shorter than MAX_VALUES characters
+    cannot hold that many values and is not scanned.
+    """
+    if len(text) <= MAX_VALUES:
+        return
+    left = MAX_VALUES
+    for m in tokens.finditer(text):
+        if m.start(1) >= 0:
+            left -= 1
+            if left < 0:
+                raise too_many(*position(text, m.start(1)))
 
 
 def too_deep(line: int, col: int, what: str = "lists") -> TooDeep:

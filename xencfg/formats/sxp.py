@@ -205,10 +205,23 @@ def parse(text: str, path: str = "-") -> Document:
     if paused:
         gc.disable()
     try:
+        if len(text) > MAX_VALUES:
+            _count(text)  # before any node is built
         return _build(text, path)
     finally:
         if paused:
             gc.enable()
+
+
+def _count(text: str) -> None:
+    """TooMany at the first value past MAX_VALUES, found as _build would."""
+    left = MAX_VALUES
+    for m in _scanner().finditer(text, 1 if text[:1] == "\ufeff" else 0):
+        k = m.lastindex
+        if k != _RPAR and k != _BAD:
+            left -= 1
+            if left < 0:
+                raise too_many(*_line_col(text, m.start(k)))
 
 
 def _build(text: str, path: str) -> Document:

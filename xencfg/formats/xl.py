@@ -16,7 +16,7 @@ from functools import lru_cache
 from ..document import Document, List, ParseError, Scalar, Setting, Str
 from ..grammar import grammar_text
 from . import escapes
-from .limits import MAX_DEPTH, POSSESSIVE, too_deep
+from .limits import MAX_DEPTH, POSSESSIVE, check_values, too_deep
 from ..grammar_terms import terminals
 
 # lark is imported when the parser is first needed: a file of simple lines
@@ -261,6 +261,12 @@ def _position(text: str, offset: int) -> tuple[int, int]:
 _BRACKETS = re.compile(f"#[^\\n]*|{_STR}|[\\[\\]]")
 
 
+# One value each: a string, number, setting name or '['; comments are skipped.
+_VALUES = re.compile(
+    f"#[^\\n]*|({_STR}|[0-9][0-9a-fA-FxX.]*|[A-Za-z_][._0-9A-Za-z]*|\\[)"
+)
+
+
 def _check_depth(text: str) -> None:
     """TooDeep at the first '[' nested more than MAX_DEPTH deep (checked
     before parsing: the parser would otherwise build the whole tower)."""
@@ -361,6 +367,7 @@ class Foreign(Exception):
 
 def parse(text: str, path: str = "-", foreign_ok: bool = False) -> Document:
     """Parse xl config text (decoded with surrogateescape) into a Document."""
+    check_values(text, _VALUES, _position)
     body, stop = _scan(text)
     if body is None:
         if foreign_ok and _FOREIGN.match(text, stop):

@@ -186,8 +186,15 @@ def _shift(top, by: int):
     return top
 
 
+# One JSON value each (string, number, literal, '[' or '{'): the budget.
+_VALUES = re.compile(r'("(?:[^"\\\n]|\\.)*"|-?[0-9][0-9.eE+-]*|true|false|null|[\[{])')
+
+
 def parse(text: str, path: str = "-") -> Document:
     """Parse a JSON text (the fast reader).  Raises ParseError, located."""
     from . import xljson_fast
+    from .limits import check_values
+
+    check_values(text, _VALUES)
 
     return xljson_fast.parse(text, path, quote, Object, Member)
