@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from .diffs import unified
 from .errors import Failed, Usage
 from .plan.model import Link, Plan
+from .pool import die_with_parent, warm_up
 
 XEN = os.path.join("etc", "xen")
 PARKED_SUFFIX = ".xencfg-suspended"
@@ -61,16 +62,12 @@ def plan_hosts(inventory: str, workers: int | None = None) -> list[Host]:
         workers = os.cpu_count() or 1
     if workers <= 1 or len(dirs) < 4:
         return [plan_host(d) for d in dirs]
-    _warm_up()
+    warm_up()
     size = max(1, min(16, len(dirs) // (workers * 4)))
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with ProcessPoolExecutor(
+        max_workers=workers, initializer=die_with_parent, initargs=(os.getpid(),)
+    ) as pool:
         return list(pool.map(plan_host, dirs, chunksize=size))
-
-
-def _warm_up() -> None:
-    from .pool import _warm_up as warm
-
-    warm()
 
 
 def plan_host(hdir: str) -> Host:

@@ -23,3 +23,19 @@ def grammar_text(name: str) -> str:
     raise FileNotFoundError(
         f"grammar {name} not found in {', '.join(map(str, PLACES))}"
     )
+
+
+def lalr_parser(name: str, build: type):
+    """Lark's LALR parser for grammar ``name`` with ``build`` (a plain class
+    of callbacks) as its inline transformer: no parse tree is kept.  lark is
+    imported here, when a parser is first needed."""
+    from lark import Lark, Transformer
+
+    return Lark(
+        grammar_text(name),
+        parser="lalr",
+        lexer="contextual",
+        propagate_positions=False,
+        maybe_placeholders=False,
+        transformer=type("Build", (build, Transformer), {})(),
+    )

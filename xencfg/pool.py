@@ -52,7 +52,7 @@ def _work_chunk(opts: Options, how: Delivery, jobs: list) -> list[FileResult]:
     return [work(job, opts, how) for job in jobs]
 
 
-def _die_with_parent(parent: int) -> None:
+def die_with_parent(parent: int) -> None:
     """Worker initializer: no worker outlives the parent, however it dies
     (SIGKILL included).  Linux: the kernel sends SIGKILL when the parent
     goes (PR_SET_PDEATHSIG); everywhere: a thread that polls getppid()."""
@@ -74,7 +74,7 @@ def _watch_parent(parent: int) -> None:
     os._exit(1)
 
 
-def _warm_up() -> None:
+def warm_up() -> None:
     """Compile the fast readers' patterns once, in the parent, before
     workers fork (the xl parser itself is built only where a file needs it)."""
     try:
@@ -99,7 +99,7 @@ def run_jobs(
         return
     from concurrent.futures import ProcessPoolExecutor  # not for one file
 
-    _warm_up()
+    warm_up()
     if opts.cache_file is not None:
         # The workers read the cache file themselves, once each, rather
         # than receive the whole cache with every chunk.
@@ -107,7 +107,7 @@ def run_jobs(
     size = max(1, min(128, len(jobs) // (workers * 8)))
     chunks = [jobs[i : i + size] for i in range(0, len(jobs), size)]
     with ProcessPoolExecutor(
-        max_workers=workers, initializer=_die_with_parent, initargs=(os.getpid(),)
+        max_workers=workers, initializer=die_with_parent, initargs=(os.getpid(),)
     ) as pool:
         for results in pool.map(partial(_work_chunk, opts, how), chunks):
             yield from results

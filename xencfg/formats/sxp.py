@@ -25,7 +25,7 @@ import re
 from functools import lru_cache
 
 from ..document import Document, List, ParseError, Str
-from ..grammar import grammar_text
+from ..grammar import grammar_text, lalr_parser
 from ..grammar_terms import terminals
 from . import escapes
 from .limits import POSSESSIVE, MAX_DEPTH, MAX_VALUES, too_deep, too_many
@@ -42,16 +42,7 @@ FMT = "sxp"
 @lru_cache(maxsize=None)
 def _lark():
     """Lark's LALR parser for the grammar, with the inline tree builder."""
-    from lark import Lark, Transformer
-
-    return Lark(
-        grammar_text(GRAMMAR),
-        parser="lalr",
-        lexer="contextual",
-        propagate_positions=False,
-        maybe_placeholders=False,
-        transformer=type("Build", (_Build, Transformer), {})(),
-    )
+    return lalr_parser(GRAMMAR, _Build)
 
 
 # Group numbers in the scanner below.

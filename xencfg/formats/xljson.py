@@ -32,7 +32,7 @@ from functools import lru_cache
 
 
 from ..document import Document, List, ParseError, Scalar, Str
-from ..grammar import grammar_text
+from ..grammar import lalr_parser
 
 GRAMMAR = "json.lark"
 FMT = "json"
@@ -117,16 +117,7 @@ class _Duplicate(Exception):
 
 @lru_cache(maxsize=None)
 def _lark():
-    from lark import Lark, Transformer
-
-    return Lark(
-        grammar_text(GRAMMAR),
-        parser="lalr",
-        lexer="contextual",
-        propagate_positions=False,
-        maybe_placeholders=False,
-        transformer=type("Build", (_Build, Transformer), {})(),
-    )
+    return lalr_parser(GRAMMAR, _Build)
 
 
 def _line_col(text: str, offset: int) -> tuple[int, int]:
