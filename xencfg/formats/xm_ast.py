@@ -35,8 +35,14 @@ _DECLINE_TEXT = re.compile(
 )
 # One string literal, whole (an implicit concatenation is not).
 _ONE_STRING = re.compile(
-    r"""[A-Za-z]{0,2}(?:'''(?:[^\\]|\\.)*?'''|\"\"\"(?:[^\\]|\\.)*?\"\"\""""
-    r"""|'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")\Z""",
+    # Unrolled (a repeat of one character class inside, no alternation per
+    # character), so a long string is matched in constant memory.
+    r"[A-Za-z]{0,2}(?:"
+    r"'''[^'\\]*(?:(?:\\.|'(?!''))[^'\\]*)*'''"
+    r'|"""[^"\\]*(?:(?:\\.|"(?!""))[^"\\]*)*"""'
+    r"|'[^'\\\n]*(?:\\.[^'\\\n]*)*'"
+    r'|"[^"\\\n]*(?:\\.[^"\\\n]*)*"'
+    r")\Z",
     re.S,
 )
 
