@@ -34,6 +34,12 @@ MAX_DEPTH = 100
 #: 190 bytes in memory.  A 10 MB ``xm list -l`` of some 2,000
 #: domains holds about 950,000.
 MAX_VALUES = 1_000_000
+#: xm files are written by hand (real ones hold hundreds of values) and cost
+#: far more per value: CPython's ``ast`` alone takes about 1 KB a value,
+#: libcst more.  So they get a budget of their own.
+MAX_XM_VALUES = 50_000
+#: xl files are written by hand too; each value costs about 240 bytes there.
+MAX_XL_VALUES = 500_000
 
 
 class TooDeep(ParseError):
@@ -45,8 +51,8 @@ class TooMany(TooDeep):
     """More than MAX_VALUES values in one file."""
 
 
-def too_many(line: int, col: int) -> TooMany:
-    return TooMany(f"more than {MAX_VALUES:,} values in one file", line, col)
+def too_many(line: int, col: int, limit: int = MAX_VALUES) -> TooMany:
+    return TooMany(f"more than {limit:,} values in one file", line, col)
 
 
 def _line_col(text: str, offset: int) -> tuple[int, int]:
@@ -61,8 +67,10 @@ PY_VALUES = re.compile(
 )
 
 
-def check_values(text: str, tokens: "re.Pattern[str]", position=_line_col) -> None:
-    """TooMany at the first value past MAX_VALUES.
+def check_values(
+    text: str, tokens: "re.Pattern[str]", position=_line_col, limit=MAX_VALUES
+) -> None:
+    """TooMany at the first value past ``limit`` (MAX_VALUES).
 
     ``tokens`` matches one value each (string, number, name, opening
     bracket), or something that is not one (a comment: no group 1 match);
@@ -70,14 +78,14 @@ def check_values(text: str, tokens: "re.Pattern[str]", position=_line_col) -> No
     built, in constant memory; a text shorter than MAX_VALUES characters
     cannot hold that many values and is not scanned.
     """
-    if len(text) <= MAX_VALUES:
+    if len(text) <= limit:
         return
-    left = MAX_VALUES
+    left = limit
     for m in tokens.finditer(text):
         if m.start(1) >= 0:
             left -= 1
             if left < 0:
-                raise too_many(*position(text, m.start(1)))
+                raise too_many(*position(text, m.start(1)), limit)
 
 
 def too_deep(line: int, col: int, what: str = "lists") -> TooDeep:

@@ -16,7 +16,7 @@ from functools import lru_cache
 from ..document import Document, List, ParseError, Scalar, Setting, Str
 from ..grammar import grammar_text
 from . import escapes
-from .limits import MAX_DEPTH, POSSESSIVE, check_values, too_deep
+from .limits import MAX_DEPTH, MAX_XL_VALUES, POSSESSIVE, check_values, too_deep
 from ..grammar_terms import terminals
 
 # lark is imported when the parser is first needed: a file of simple lines
@@ -367,7 +367,7 @@ class Foreign(Exception):
 
 def parse(text: str, path: str = "-", foreign_ok: bool = False) -> Document:
     """Parse xl config text (decoded with surrogateescape) into a Document."""
-    check_values(text, _VALUES, _position)
+    check_values(text, _VALUES, _position, MAX_XL_VALUES)
     body, stop = _scan(text)
     if body is None:
         if foreign_ok and _FOREIGN.match(text, stop):

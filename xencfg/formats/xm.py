@@ -30,7 +30,7 @@ from __future__ import annotations
 import re
 
 from xencfg.document import Document
-from .limits import PY_VALUES, check_values, python_offset, too_deep
+from .limits import MAX_XM_VALUES, PY_VALUES, check_values, python_offset, too_deep
 from xencfg.formats.pypos import Patched, error_at
 from xencfg.formats.pystrings import quote
 
@@ -58,7 +58,7 @@ def parse(text: str, path: str = "-") -> Document:
     tests prove it agrees with libcst); libcst reads every other one."""
     from xencfg.formats import xm_ast
 
-    check_values(text, PY_VALUES)
+    check_values(text, PY_VALUES, limit=MAX_XM_VALUES)
     doc = xm_ast.parse(text, path)
     return doc if doc is not None else parse_cst(text, path)
 
