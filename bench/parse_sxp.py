@@ -117,7 +117,7 @@ def _domain(rnd: random.Random, domid: int) -> str:
 """
 
 
-def generate(size: int = 10 * 1024 * 1024, seed: int = 1) -> str:
+def generate(size: int = 10**7, seed: int = 1) -> str:
     """An ``xm list --long``-like text of at least ``size`` characters."""
     rnd = random.Random(seed)
     parts: list[str] = []
@@ -165,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--memory", action="store_true", help="also tracemalloc")
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args(argv)
-    text = generate(int(args.mb * 1024 * 1024))
+    text = generate(int(args.mb * 1e6))  # MB = 10^6 bytes, as bench/parse.py
     size = len(text.encode())
     doc = sxp.parse(text)
     assert doc.to_text() == text
