@@ -179,7 +179,7 @@ def test_empty_list_and_top_level_atoms():
     doc = sxp.parse(":\n  (bootloader )\n()\nfoo")
     kinds = [type(n).__name__ for n in doc.body]
     assert kinds == ["Str", "List", "List", "Str"]
-    assert doc.body[2].items == [] and doc.body[2].head is None
+    assert len(doc.body[2].items) == 0 and doc.body[2].head is None
     assert doc.body[1].head == "bootloader"
 
 
