@@ -33,16 +33,13 @@ FMT = "xm"
 _DECLINE_TEXT = re.compile(
     "[\r\f\v\0\ufeff\ud800-\udfff]|(?<![A-Za-z0-9_])[rRbB]?[fF][rRbB]?['\"]"
 )
-# One string literal, whole (an implicit concatenation is not).
+# One whole string literal (not an implicit concatenation); unrolled, so a
+# long string is matched in constant memory.
 _ONE_STRING = re.compile(
-    # Unrolled (a repeat of one character class inside, no alternation per
-    # character), so a long string is matched in constant memory.
-    r"[A-Za-z]{0,2}(?:"
-    r"'''[^'\\]*(?:(?:\\.|'(?!''))[^'\\]*)*'''"
+    r"[A-Za-z]{0,2}(?:'''[^'\\]*(?:(?:\\.|'(?!''))[^'\\]*)*'''"
     r'|"""[^"\\]*(?:(?:\\.|"(?!""))[^"\\]*)*"""'
     r"|'[^'\\\n]*(?:\\.[^'\\\n]*)*'"
-    r'|"[^"\\\n]*(?:\\.[^"\\\n]*)*"'
-    r")\Z",
+    r'|"[^"\\\n]*(?:\\.[^"\\\n]*)*")\Z',
     re.S,
 )
 
