@@ -35,6 +35,7 @@ sys.path.insert(0, str(ROOT))
 
 from xencfg.document import ParseError, decode  # noqa: E402
 
+from forked import in_child  # noqa: E402
 import parse_sxp  # noqa: E402  (bench/ is on sys.path when run as a script)
 
 CORPUS = ROOT.parent / "shared" / "corpus"
@@ -210,24 +211,12 @@ def _memory_child(parse, text: str) -> tuple[int, int]:
 
 def memory(parse, text: str) -> tuple[int, int] | None:
     """Run ``_memory_child`` in a forked child (a fresh high-water mark)."""
-    if not hasattr(os, "fork"):
-        return _memory_child(parse, text)
-    r, w = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # child
-        os.close(r)
-        try:
-            peak, rss = _memory_child(parse, text)
-            os.write(w, f"{peak} {rss}".encode())
-        except BaseException as e:  # noqa: BLE001 - reported by the parent
-            os.write(w, f"error {type(e).__name__}: {e}".encode()[:4000])
-        finally:
-            os.close(w)
-            os._exit(0)
-    os.close(w)
-    with os.fdopen(r, "rb") as f:
-        answer = f.read().decode()
-    os.waitpid(pid, 0)
+
+    def child() -> str:
+        peak, rss = _memory_child(parse, text)
+        return f"{peak} {rss}"
+
+    answer = in_child(child, lambda e: f"error {type(e).__name__}: {e}"[:4000])
     if answer.startswith("error"):
         print(f"  memory measurement failed: {answer}", file=sys.stderr)
         return None

@@ -22,6 +22,8 @@ import time
 import tracemalloc
 from pathlib import Path
 
+from forked import in_child  # beside this file
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -99,21 +101,10 @@ def _child(kind: str, text: str) -> str:
 
 def measure(kind: str, text: str, timeout: float = 600) -> tuple[int, float, str]:
     """(tracemalloc peak, seconds, outcome) of reading ``text`` in a child."""
-    r, w = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # child
-        os.close(r)
-        try:
-            answer = _child(kind, text)
-        except BaseException as e:  # noqa: BLE001 - reported by the parent
-            answer = f"-1 0 crash {type(e).__name__}: {e}"[:4000]
-        os.write(w, answer.encode("utf-8", "replace"))
-        os.close(w)
-        os._exit(0)
-    os.close(w)
-    with os.fdopen(r, "rb") as f:
-        answer = f.read().decode()
-    os.waitpid(pid, 0)
+    answer = in_child(
+        lambda: _child(kind, text),
+        lambda e: f"-1 0 crash {type(e).__name__}: {e}"[:4000],
+    )
     peak, secs, what = answer.split(" ", 2)
     return int(peak), float(secs), what
 
