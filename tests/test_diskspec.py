@@ -585,3 +585,74 @@ def test_replace_path_property(data):
     assert [(f.name, f.text) for f in again.fields if f.name != "target"] == [
         (f.name, f.text) for f in spec.fields if f.name != "target"
     ]
+
+
+# --- the plain swap (no re-parse) agrees with parsing the new text again -----
+
+_NEW_PATHS = ["/dev/sddlmaa", "sddlmab", "/dev/sddlmaa12", "/dev/mapper/mpatha"]
+_NEW_PATHS += ["/dev/emcpowerb", "/dev/vg0/lv-1.img", "x", "cdrom", "a+b@c"]
+
+
+def _agrees(spec, new_path):
+    if spec.path is None:
+        return
+    if spec.plain_swap(new_path):
+        # Parsing the new text again must accept it and give the same bytes.
+        assert spec.checked_swap(new_path) == spec.replace_path(new_path)
+    else:
+        try:
+            expected = spec.checked_swap(new_path)
+        except DiskSpecError:
+            with pytest.raises(DiskSpecError):
+                spec.replace_path(new_path)
+        else:
+            assert spec.replace_path(new_path) == expected
+
+
+def test_plain_swap_agrees_on_corpus_specs(corpus):
+    n = 0
+    for path in corpus_files("xl", "xm"):
+        for block in _DISK_RE.finditer(path.read_text(errors="replace")):
+            for q in _STR_RE.findall(block.group(1)):
+                try:
+                    spec = parse_disk(q[0] or q[1])
+                except DiskSpecError:
+                    continue
+                for new in _NEW_PATHS:
+                    _agrees(spec, new)
+                n += 1
+    for path in corpus_files("sxp"):
+        for uname in _UNAME_RE.findall(path.read_text(errors="replace")):
+            for new in _NEW_PATHS:
+                _agrees(parse_uname(uname), new)
+            n += 1
+    assert n > 0 or not CORPUS.is_dir()
+
+
+@given(st.data())
+def test_plain_swap_agrees_with_parsing_again(data):
+    form, prefix, build, paths = data.draw(specs())
+    text = build(data.draw(paths))
+    spec = parse_uname(text) if form == "uname" else parse_disk(text)
+    new = data.draw(st.one_of(st.sampled_from(_NEW_PATHS), plain_paths, dev_names))
+    _agrees(spec, new)
+
+
+_WORDS = ["phy:", "target=", "vdev=", "raw", "cdrom", "/dev/sda", "tap:aio:", ","]
+_WORDS += [" ", "=", "w", "xvda", "format=", "qcow2:", "backendtype=", "script="]
+
+
+@given(
+    st.one_of(
+        st.text(",= :abcdefghijklmnopqrstuvwxyz/.0123456789-!", max_size=40),
+        st.lists(st.sampled_from(_WORDS), max_size=8).map("".join),
+    )
+)
+def test_plain_swap_agrees_on_any_text(text):
+    for parse in (parse_disk, parse_uname):
+        try:
+            spec = parse(text)
+        except DiskSpecError:
+            continue
+        for new in _NEW_PATHS:
+            _agrees(spec, new)

@@ -131,7 +131,19 @@ class DeviceMap:
             return {SOURCE_KIND[self.source]}
         return {kind(d.name) for d in self.devices + self.excluded} - {""}
 
+    @cached_property
+    def _answers(self) -> dict[tuple[str, str], object]:
+        # Answers by (question, device): a fleet asks about the same few
+        # hundred devices thousands of times; the map never changes once read.
+        return {}
+
     def _resolve(self, device: str) -> tuple[str | None, str]:
+        got = self._answers.get(("resolve", device))
+        if got is None:
+            got = self._answers[("resolve", device)] = self._resolve_now(device)
+        return got
+
+    def _resolve_now(self, device: str) -> tuple[str | None, str]:
         dev = normalize(device)
         if self.is_multipath(dev):
             return None, f"{dev} is already a multipath device"
@@ -175,6 +187,12 @@ class DeviceMap:
         """True for any multipath device name of this map's kind, with or
         without a partition: ``/dev/sddlmaa1``, ``/dev/mapper/mpatha``,
         ``/dev/emcpowerb``."""
+        got = self._answers.get(("multipath", device))
+        if got is None:
+            got = self._answers[("multipath", device)] = self._is_multipath(device)
+        return got
+
+    def _is_multipath(self, device: str) -> bool:
         dev = normalize(device)
         kinds = self.kinds()
         if "hdlm" in kinds and is_hdlm(dev):

@@ -53,6 +53,8 @@ def normalise(path: str) -> str:
     A relative name (``sdc``, ``8:16``) is returned as it is."""
     if not path.startswith("/"):
         return path
+    if "//" not in path and "/." not in path and not path.endswith("/"):
+        return path  # nothing to fold: the common case, kept cheap
     return "/" + posixpath.normpath(path).lstrip("/")
 
 
@@ -138,8 +140,10 @@ class DiskTransform:
         same_lu(doc, disks)
         edits = [e for d in disks for e in d.edits]
         findings = [f for d in disks for f in d.findings]
-        domain = domain_name(doc) if doc.fmt != "json" else None
-        for node, message in other_keys(doc, {id(d.site.node) for d in disks}):
+        domain = ()  # looked up at the first finding (most files have none)
+        for node, message in other_keys(doc, [d.site.node for d in disks]):
+            if domain == ():
+                domain = domain_name(doc) if doc.fmt != "json" else None
             line, col = doc.line_col(node.start)
             findings.append(
                 Finding(line, col, "other-key", "warning", message, None, None, domain)

@@ -17,7 +17,7 @@ SXP_DISK_DEVICES = ("vbd", "tap", "tap2")
 
 def find_disks(doc: Document) -> list[DiskSite]:
     if doc.fmt == "sxp":
-        return list(_sxp_disks(doc))
+        return _sxp_disks(doc)
     if doc.fmt == "json":
         from .dumps import json_disks
 
@@ -27,8 +27,8 @@ def find_disks(doc: Document) -> list[DiskSite]:
 
 def _setting_disks(doc: Document):
     domain = domain_name(doc)
-    for s in doc.settings():
-        if s.value is None:
+    for s in doc.body:
+        if not isinstance(s, Setting) or s.value is None:
             continue
         if s.key == "vbd_list":
             yield from _vbd_list(doc, s.value, domain, s.conditional)
@@ -81,49 +81,58 @@ def domain_name(doc: Document) -> str | None:
             ]
         return names[0] if len(names) == 1 else None
     name = None
-    for s in doc.settings("name"):
+    for s in doc.body:
+        if not isinstance(s, Setting) or s.key != "name":
+            continue
         if s.conditional:
             return None
         name = s.value.value if isinstance(s.value, Str) else None
     return name
 
 
-def _sxp_disks(doc: Document):
-    # Walk with a stack of enclosing lists so each uname knows its domain.
-    def visit(node: Node, domain: str | None):
-        if not isinstance(node, List):
-            return
-        if node.head == "domain":
-            domain = sxp_field(node, "name") or domain
-        if node.head in SXP_DISK_DEVICES:
-            for item in node.items[1:]:
-                if isinstance(item, List) and item.head == "uname":
-                    if len(item.items) >= 2 and isinstance(item.items[1], Str):
-                        note = driver_domain(sxp_field(node, "backend"))
-                        note = note and f"{item.items[1].value} is {note}"
-                        yield DiskSite(
+def _sxp_disks(doc: Document) -> list[DiskSite]:
+    out: list[DiskSite] = []
+    last = None  # xl list -l (sxp) prints a PV domain's devices after it
+    for top in doc.body:
+        if isinstance(top, List) and top.head == "domain":
+            last = sxp_field(top, "name")
+        owner = last if isinstance(top, List) and top.head == "device" else None
+        _sxp_visit(top, owner, out)
+    return out
+
+
+def _sxp_visit(node: Node, domain: str | None, out: list[DiskSite]) -> None:
+    """The disks under ``node``, each with the name of the domain around it
+    (recursion is bounded: the readers refuse deeper nesting than 100)."""
+    if not isinstance(node, List):
+        return
+    head = node.head
+    if head == "domain":
+        domain = sxp_field(node, "name") or domain
+    if head in SXP_DISK_DEVICES:
+        for item in node.items[1:]:
+            if isinstance(item, List) and item.head == "uname":
+                if len(item.items) >= 2 and isinstance(item.items[1], Str):
+                    note = driver_domain(sxp_field(node, "backend"))
+                    note = note and f"{item.items[1].value} is {note}"
+                    out.append(
+                        DiskSite(
                             item.items[1],
                             "uname",
                             domain,
                             note=note or None,
                             note_kind="driver-domain",
                         )
-                elif isinstance(item, List) and item.head == "physpath":
-                    from .dumps import sxp_physpath  # xl list -l, sxp form
+                    )
+            elif isinstance(item, List) and item.head == "physpath":
+                from .dumps import sxp_physpath  # xl list -l, sxp form
 
-                    site = sxp_physpath(node, domain)
-                    if site is not None:
-                        yield site
-        for item in node.items:
-            if isinstance(item, List):
-                yield from visit(item, domain)
-
-    last = None  # xl list -l (sxp) prints a PV domain's devices after it
-    for top in doc.body:
-        if isinstance(top, List) and top.head == "domain":
-            last = sxp_field(top, "name")
-        owner = last if isinstance(top, List) and top.head == "device" else None
-        yield from visit(top, owner)
+                site = sxp_physpath(node, domain)
+                if site is not None:
+                    out.append(site)
+    for item in node.items:
+        if isinstance(item, List):
+            _sxp_visit(item, domain, out)
 
 
 __all__ = [

@@ -65,6 +65,10 @@ _SD = re.compile(r"^/dev/sd(?!dlm)[a-z]")
 
 def reaches_scsi(text: str) -> bool:
     """A ``/dev/sd*`` device (any spelling of its path) or ``phy:sdX`` in ``text``."""
+    # Both need "sd" as written: folding a path (//, /./, x/..) only drops
+    # whole components, so the SCSI name's component is in the text itself.
+    if "sd" not in text:
+        return False
     if _PHY_SD.search(text):
         return True
     for m in _PATHS.finditer(text):
@@ -75,17 +79,29 @@ def reaches_scsi(text: str) -> bool:
 
 
 def _strings(node):
-    if isinstance(node, Str):
-        yield node
-    for child in getattr(node, "children", None) or ():
-        yield from _strings(child)
+    """The strings under ``node`` that hold "sd" (see reaches_scsi)."""
+    stack = [node]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Str):
+            if "sd" in node.value:
+                yield node
+        else:
+            stack.extend(reversed(node.children))
 
 
-def _sxp_strings(node, head=None):
-    if isinstance(node, Str):
-        yield node, head
-    for child in getattr(node, "children", None) or ():
-        yield from _sxp_strings(child, getattr(node, "head", None) or head)
+def _sxp_strings(node):
+    """(string, head of the innermost list around it) for the strings under
+    ``node`` that hold "sd" (see reaches_scsi)."""
+    stack = [(node, None)]
+    while stack:
+        node, head = stack.pop()
+        if isinstance(node, Str):
+            if "sd" in node.value:
+                yield node, head
+        else:
+            head = getattr(node, "head", None) or head
+            stack.extend((kid, head) for kid in reversed(node.children))
 
 
 def _sxp_other(doc: Document, sites: set[int]):
@@ -102,15 +118,27 @@ def _sxp_other(doc: Document, sites: set[int]):
                 )
 
 
-def other_keys(doc: Document, sites: set[int] = frozenset()):
+def _all_inside(doc: Document, nodes) -> bool:
+    """True when every "sd" of the text lies inside ``nodes`` and no string
+    outside them can hold one: xl and S-expression strings read as written
+    when the text has no backslash (xm is Python: it joins 's' 'd')."""
+    text = doc.text
+    if doc.fmt not in ("xl", "sxp") or "\\" in text:
+        return False
+    total = text.count("sd")
+    return total == sum(text.count("sd", n.start, n.end) for n in nodes)
+
+
+def other_keys(doc: Document, sites=()):
     """``(node, message)`` for each string of a non-disk setting that reaches
-    a SCSI disk; ``sites`` are the ids of the disk nodes already seen."""
+    a SCSI disk; ``sites`` are the disk nodes already seen."""
+    if doc.fmt == "json" or _all_inside(doc, sites):
+        return
+    seen = {id(node) for node in sites}
     if doc.fmt == "sxp":
-        yield from _sxp_other(doc, sites)
+        yield from _sxp_other(doc, seen)
         return
-    if doc.fmt == "json":
-        return
-    for s in doc.settings():
+    for s in doc.body:
         if not isinstance(s, Setting) or s.key in DISK_KEYS or s.value is None:
             continue
         if s.key in GUEST_SIDE:
