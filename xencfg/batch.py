@@ -87,6 +87,7 @@ def out_dir_problem(jobs, out_dir: str) -> str | None:
     if any(j.real == "-" for j in jobs):
         return "--out-dir needs files: standard input has no path"
     seen: dict[str, str] = {}
+    fresh = not os.path.lexists(out_dir)  # then nothing is there yet
     for job in jobs:
         for rel in job.outs + [r for r, _ in job.links]:
             if rel in seen and seen[rel] != job.path:
@@ -98,7 +99,8 @@ def out_dir_problem(jobs, out_dir: str) -> str | None:
             dest = os.path.join(out_dir, rel)
             # (A link there is replaced, not followed: see write.write_copies.)
             if (
-                os.path.lexists(dest)
+                not fresh
+                and os.path.lexists(dest)
                 and not os.path.islink(dest)
                 and os.path.samefile(dest, job.real)
             ):

@@ -6,9 +6,11 @@ FileResult; it never raises and never prints.  Only the parent prints, so
 the output of parallel runs never interleaves.
 
 Speed: the parser tables are built in the parent before the pool forks,
-libcst is imported once per worker at most, and jobs travel in chunks, each
-with the options (the map: small next to a chunk's work); the cache's
-digests do not travel: each worker reads the cache file once.
+libcst is imported once per worker at most, each worker gets the options
+(the map) once, when it starts, and keeps what it learns (the map's answers,
+the disk specs read, the folders made); jobs travel in small chunks, so the
+two workers end together; the cache's digests do not travel: each worker
+reads the cache file once.
 """
 
 from __future__ import annotations
@@ -18,10 +20,10 @@ import signal
 import threading
 import time
 from dataclasses import replace
-from functools import partial
 from typing import Iterator
 
 from .deliver import Delivery, deliver
+from .cache import seen_in
 from .pipeline import FileResult, Options, process
 
 
@@ -48,7 +50,21 @@ def work(job, opts: Options, how: Delivery) -> FileResult:
     return res
 
 
-def _work_chunk(opts: Options, how: Delivery, jobs: list) -> list[FileResult]:
+# A worker's options and delivery, given once when it starts (not with every
+# chunk: the map's remembered answers and the folders made stay with it).
+_GIVEN: tuple[Options, Delivery] | None = None
+
+
+def _start_worker(parent: int, opts: Options, how: Delivery) -> None:
+    global _GIVEN
+    die_with_parent(parent)
+    if opts.cache_file is not None:  # read once: the parent saves it at the end
+        opts.cache, opts.cache_file = seen_in(opts.cache_file), None
+    _GIVEN = (opts, how)
+
+
+def _work_chunk(jobs: list) -> list[FileResult]:
+    opts, how = _GIVEN
     return [work(job, opts, how) for job in jobs]
 
 
@@ -104,10 +120,12 @@ def run_jobs(
         # The workers read the cache file themselves, once each, rather
         # than receive the whole cache with every chunk.
         opts = replace(opts, cache={})
-    size = max(1, min(128, len(jobs) // (workers * 8)))
+    size = max(1, min(64, len(jobs) // (workers * 8)))
     chunks = [jobs[i : i + size] for i in range(0, len(jobs), size)]
     with ProcessPoolExecutor(
-        max_workers=workers, initializer=die_with_parent, initargs=(os.getpid(),)
+        max_workers=workers,
+        initializer=_start_worker,
+        initargs=(os.getpid(), opts, how),
     ) as pool:
-        for results in pool.map(partial(_work_chunk, opts, how), chunks):
+        for results in pool.map(_work_chunk, chunks):
             yield from results

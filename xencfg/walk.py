@@ -94,7 +94,7 @@ class _Walker:
             if not os.path.isabs(text) and not inside.startswith(".."):
                 link = text
         if root is not None and not is_link:
-            real = os.path.join(real_root, rel)
+            real = _join(real_root, rel)
         elif link is not None:
             # A relative link inside the walked tree: resolved once the walk
             # has seen every folder (see resolve_pending).
@@ -124,7 +124,7 @@ class _Walker:
                 if self._follow(e):
                     subdirs.append((e.path, rel))
             elif self._takes(e, rel):
-                self.entry(os.path.join(top, rel), rel, top, real_root, e.is_symlink())
+                self.entry(_join(top, rel), rel, top, real_root, e.is_symlink())
         for path, rel in subdirs:
             self.walk(path, rel, top, real_root)
 
@@ -161,6 +161,14 @@ class _Walker:
             if (real_root, folder) not in self.walked or os.path.islink(real):
                 real = os.path.realpath(shown)
             self.entries[i].real = real
+
+
+def _join(folder: str, rel: str) -> str:
+    """os.path.join for a relative ``rel``, without its generality (the walk
+    joins once or twice a file)."""
+    if not folder:
+        return rel
+    return folder + rel if folder.endswith("/") else folder + "/" + rel
 
 
 def _broken_link(path: str) -> str | None:

@@ -14,4 +14,6 @@ def is_xl_dump(doc: Document) -> bool:
         return True
     if doc.fmt != "sxp":
         return False
+    if "physpath" not in doc.text and "\\" not in doc.text:
+        return False  # its disks are (physpath ...) lists, named as written
     return any(s.form == "path" for s in find_disks(doc))
