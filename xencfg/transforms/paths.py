@@ -32,7 +32,7 @@ def host_path(spec: DiskSpec) -> str | None:
         return None
     if spec.script or spec.backendtype not in _LOCAL_BACKENDS:
         return None
-    parts = _PREFIX.findall(spec.prefix)
+    parts = _PREFIX.findall(spec.prefix) if spec.prefix else ()
     if any(p in _SCRIPTS for p in parts):
         return None
     path = spec.path.text

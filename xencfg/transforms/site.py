@@ -34,6 +34,8 @@ def driver_domain(backend: str | None, name: str | None = None) -> str:
     """Why a disk served by ``backend`` (a domain id or name) is left alone,
     or "" when it is dom0 (or not said).  A driver domain's device names a
     device inside that domain, where dom0's map means nothing."""
+    if backend is None and name is None:
+        return ""  # the usual case: dom0
     ids = [v.strip() for v in (backend, name) if v is not None]
     others = [v for v in ids if v.lower() not in _DOM0]
     if not others:
