@@ -254,10 +254,14 @@ def _prefix_parts(prefix: str) -> list[str]:
 
 def _finish(spec: DiskSpec) -> DiskSpec:
     """Fill the convenience attributes from the fields."""
-    parts = _prefix_parts(spec.prefix)
-    vdev = spec.get("vdev")
-    devtype = spec.get("devtype")
-    if devtype is None and spec.get("cdrom") is not None:
+    parts = _prefix_parts(spec.prefix) if spec.prefix else []
+    first: dict[str, str] = {}  # what spec.get() answers, in one pass
+    for f in spec.fields:
+        first.setdefault(f.name, f.text)
+    get = first.get
+    vdev = get("vdev")
+    devtype = get("devtype")
+    if devtype is None and get("cdrom") is not None:
         devtype = "cdrom"
     if vdev is not None:
         head, sep, tail = vdev.rpartition(":")
@@ -266,15 +270,15 @@ def _finish(spec: DiskSpec) -> DiskSpec:
             devtype = devtype or tail
     spec.vdev = vdev
     spec.devtype = devtype
-    spec.access = spec.get("access")
+    spec.access = get("access")
     if spec.access is None:
-        spec.access = spec.get("mode")
-    spec.backendtype = spec.get("backendtype")
-    spec.format = spec.get("format")
+        spec.access = get("mode")
+    spec.backendtype = get("backendtype")
+    spec.format = get("format")
     if spec.format is None:
         fmts = [p[:-1] for p in parts if p in _FORMAT_PREFIXES]
         spec.format = fmts[-1] if fmts else None
-    spec.script = spec.get("script")
+    spec.script = get("script")
     if spec.script is None:
         scripts = [p[:-1] for p in parts if p in _SCRIPT_PREFIXES]
         spec.script = "block-" + scripts[-1] if scripts else None

@@ -116,16 +116,41 @@ def run_jobs(
     from concurrent.futures import ProcessPoolExecutor  # not for one file
 
     warm_up()
+    mine = opts
     if opts.cache_file is not None:
         # The workers read the cache file themselves, once each, rather
         # than receive the whole cache with every chunk.
         opts = replace(opts, cache={})
     size = max(1, min(64, len(jobs) // (workers * 8)))
     chunks = [jobs[i : i + size] for i in range(0, len(jobs), size)]
+    # The parent is one of the workers: it takes chunks from the back while
+    # the pool works from the front (no third process on the cores, and
+    # its share of the results never travels).
     with ProcessPoolExecutor(
-        max_workers=workers,
+        max_workers=workers - 1,
         initializer=_start_worker,
         initargs=(os.getpid(), opts, how),
     ) as pool:
-        for results in pool.map(_work_chunk, chunks):
-            yield from results
+        futures = [pool.submit(_work_chunk, chunk) for chunk in chunks]
+        yield from _in_order(chunks, futures, lambda job: work(job, mine, how))
+
+
+def _in_order(chunks: list, futures: list, work_here) -> Iterator[FileResult]:
+    """The results of every chunk in order: each from its future, or, while
+    the next one is not ready, from a chunk at the back that no worker has
+    started, done here (once the pool has started one, it has started every
+    chunk before it: nothing is left to take)."""
+    here: dict[int, list[FileResult]] = {}
+    back = len(chunks)  # chunks[back:] are done here
+    taking = True
+    for i in range(len(chunks)):
+        if i >= back:
+            yield from here.pop(i)
+            continue
+        while taking and back - 1 > i and not futures[i].done():
+            if futures[back - 1].cancel():
+                back -= 1
+                here[back] = [work_here(job) for job in chunks[back]]
+            else:
+                taking = False
+        yield from futures[i].result()

@@ -93,18 +93,27 @@ def domain_name(doc: Document) -> str | None:
 def _sxp_disks(doc: Document) -> list[DiskSite]:
     out: list[DiskSite] = []
     last = None  # xl list -l (sxp) prints a PV domain's devices after it
+    # Without escapes every head reads as written: a list whose text has
+    # neither "uname" nor "physpath" holds no disk, and is not walked.
+    text = None if "\\" in doc.text else doc.text
     for top in doc.body:
         if isinstance(top, List) and top.head == "domain":
             last = sxp_field(top, "name")
         owner = last if isinstance(top, List) and top.head == "device" else None
-        _sxp_visit(top, owner, out)
+        _sxp_visit(top, owner, out, text)
     return out
 
 
-def _sxp_visit(node: Node, domain: str | None, out: list[DiskSite]) -> None:
+def _sxp_visit(node: Node, domain, out: list[DiskSite], text) -> None:
     """The disks under ``node``, each with the name of the domain around it
     (recursion is bounded: the readers refuse deeper nesting than 100)."""
     if not isinstance(node, List):
+        return
+    if (
+        text is not None
+        and text.find("uname", node.start, node.end) < 0
+        and text.find("physpath", node.start, node.end) < 0
+    ):
         return
     head = node.head
     if head == "domain":
@@ -132,7 +141,7 @@ def _sxp_visit(node: Node, domain: str | None, out: list[DiskSite]) -> None:
                     out.append(site)
     for item in node.items:
         if isinstance(item, List):
-            _sxp_visit(item, domain, out)
+            _sxp_visit(item, domain, out, text)
 
 
 __all__ = [
