@@ -59,19 +59,20 @@ def free_name(name: str) -> str:
 
 def temp_path(folder: str) -> str:
     """A fresh temp name in ``folder`` (hidden, so a walk never takes it)."""
-    return os.path.join(
-        folder, f"{TMP_PREFIX}{os.getpid()}-{next(_TMP_COUNT)}{TMP_SUFFIX}"
-    )
+    sep = "" if folder.endswith("/") else "/"
+    return f"{folder}{sep}{TMP_PREFIX}{os.getpid()}-{next(_TMP_COUNT)}{TMP_SUFFIX}"
+
+
+_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+_NEW_FILE |= getattr(os, "O_NOFOLLOW", 0)
 
 
 def _create_temp(folder: str) -> tuple[int, str]:
     """A new, empty, private file in ``folder``: (descriptor, path)."""
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
-    flags |= getattr(os, "O_NOFOLLOW", 0)
     while True:
         path = temp_path(folder)
         try:
-            return os.open(path, flags, 0o600), path
+            return os.open(path, _NEW_FILE, 0o600), path
         except FileExistsError:  # left by a killed run of a process with our pid
             continue
 
@@ -87,9 +88,11 @@ def replace(
     fd, tmp = _create_temp(folder)
     try:
         try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
+            done = os.write(fd, data)
+            if done < len(data):  # a short write: the rest, until all is out
+                view = memoryview(data)[done:]
+                while view:
+                    view = view[os.write(fd, view) :]
             if st is not None:
                 owner_kept = _keep_owner_mode(fd, st)
             if durable:
