@@ -342,6 +342,16 @@ def _scan(text: str) -> tuple[list | None, int]:
 # (The lookahead and backreference make the name and spaces atomic: no
 # backtracking into a shorter name.)
 _FOREIGN = re.compile(r"(?=([A-Za-z_][._0-9A-Za-z]*[ \t\f\r\v]*))\1(?![=+])|[^A-Za-z_]")
+# Or a setting whose value xl never reads: xl's values are strings, numbers
+# and lists, and a string or number ends its statement (`x = 'sd%s' % y`,
+# `memory = 512 * 2`, `disk = swapdisk`: Python).  (A number is matched
+# whole, as the lookahead and backreference make it atomic.)
+_FOREIGN_VALUE = re.compile(
+    r"""[A-Za-z_][._0-9A-Za-z]*[ \t\f\r\v]*\+?=[ \t\f\r\v]*"""
+    r"""(?:(?:"[^"\\\n]*(?:\\[^\n][^"\\\n]*)*"|'[^'\\\n]*(?:\\[^\n][^'\\\n]*)*'"""
+    r"""|(?=([0-9][0-9a-fA-FxX.]*))\1)[ \t\f\r\v]*[^ \t\f\r\v#\n;]"""
+    r"""|[^"'\[0-9 \t\f\r\v])"""
+)
 
 
 class Foreign(Exception):
@@ -370,7 +380,9 @@ def parse(text: str, path: str = "-", foreign_ok: bool = False) -> Document:
     check_values(text, _VALUES, _position, MAX_XL_VALUES)
     body, stop = _scan(text)
     if body is None:
-        if foreign_ok and _FOREIGN.match(text, stop):
+        if foreign_ok and (
+            _FOREIGN.match(text, stop) or _FOREIGN_VALUE.match(text, stop)
+        ):
             raise Foreign(text, stop)
         _check_depth(text)
         from lark import UnexpectedInput
