@@ -15,6 +15,7 @@ from xencfg.diskspec import (
     is_block_target,
     parse_disk,
     parse_uname,
+    prefix_length,
 )
 
 # text, form, prefix, path, vdev, access, devtype, is_block_target
@@ -656,3 +657,15 @@ def test_plain_swap_agrees_on_any_text(text):
             continue
         for new in _NEW_PATHS:
             _agrees(spec, new)
+
+
+@given(
+    st.lists(
+        st.sampled_from(PREFIXES + ("tap2", "x:", ":", "/dev/sda", "ph")), max_size=5
+    )
+)
+def test_prefix_length_is_the_prefix_pattern(words):
+    text = "".join(words)
+    pattern = re.compile("(?:%s)+" % "|".join(re.escape(p) for p in PREFIXES))
+    m = pattern.match(text)
+    assert prefix_length(text) == (m.end() if m else 0)

@@ -107,7 +107,8 @@ FLAGS = frozenset(
 
 _WS = " \t\r\n"
 _KEY_RE = re.compile(r"([a-z][-a-z0-9_]*)=")
-_PREFIX_RE = re.compile("(?:%s)+" % "|".join(re.escape(p) for p in PREFIXES))
+_PREFIX_SET = frozenset(PREFIXES)
+_LONGEST_PREFIX = max(map(len, PREFIXES))
 _SPLIT_PREFIX_RE = re.compile(r"[^:]*:")
 _XM_EXTRA = ("backend", "protocol")
 _PLAIN_PATH = re.compile(r"[A-Za-z0-9/_.+@-]+\Z")
@@ -241,9 +242,19 @@ def _tokens(text: str) -> list[tuple[int, int]]:
         i = j + 1
 
 
+def prefix_length(text: str) -> int:
+    """How much of ``text`` is legacy prefixes (``tap:aio:``): each ends at
+    its first ':', so at each place one prefix at most can match."""
+    i = 0
+    while True:
+        j = text.find(":", i, i + _LONGEST_PREFIX)
+        if j < 0 or text[i : j + 1] not in _PREFIX_SET:
+            return i
+        i = j + 1
+
+
 def _split_target(target: Field) -> tuple[str, Field]:
-    m = _PREFIX_RE.match(target.text)
-    plen = m.end() if m else 0
+    plen = prefix_length(target.text)
     start = target.start + plen
     return target.text[:plen], Field("path", target.text[plen:], start, target.end)
 
