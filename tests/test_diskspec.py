@@ -16,6 +16,8 @@ from xencfg.diskspec import (
     parse_disk,
     parse_uname,
     prefix_length,
+    _legacy,
+    _parse_disk,
 )
 
 # text, form, prefix, path, vdev, access, devtype, is_block_target
@@ -669,3 +671,59 @@ def test_prefix_length_is_the_prefix_pattern(words):
     pattern = re.compile("(?:%s)+" % "|".join(re.escape(p) for p in PREFIXES))
     m = pattern.match(text)
     assert prefix_length(text) == (m.end() if m else 0)
+
+
+# --- the legacy shortcut reads as the general loop -------------------------
+
+
+def _as_tuple(spec):
+    names = ("text", "form", "prefix", "vdev", "access", "backendtype", "devtype")
+    names += ("format", "script")
+    fields = [(f.name, f.text, f.start, f.end) for f in spec.fields]
+    path = spec.path and (
+        spec.path.name,
+        spec.path.text,
+        spec.path.start,
+        spec.path.end,
+    )
+    target = spec.target and (spec.target.text, spec.target.start, spec.target.end)
+    return tuple(getattr(spec, n) for n in names) + (tuple(fields), path, target)
+
+
+def _legacy_agrees(text):
+    quick = _legacy(text)
+    if quick is None:
+        return False
+    assert _as_tuple(quick) == _as_tuple(_parse_disk(text)), text
+    return True
+
+
+def test_legacy_shortcut_agrees_on_corpus_specs(corpus):
+    taken = 0
+    for path in corpus_files("xl", "xm"):
+        for block in _DISK_RE.finditer(path.read_text(errors="replace")):
+            for q in _STR_RE.findall(block.group(1)):
+                taken += _legacy_agrees(q[0] or q[1])
+    assert taken > 0 or not CORPUS.is_dir()
+
+
+@given(
+    st.one_of(
+        st.text(",= :abcdefghijklmnopqrstuvwxyz/.0123456789-!\t", max_size=40),
+        st.lists(
+            st.sampled_from(_WORDS + ["cdrom", "raw", "qcow2", "empty"]), max_size=8
+        ).map("".join),
+        st.tuples(xm_prefixes, abs_paths, vdevs, modes).map(
+            lambda t: f"{t[0]}{t[1]},{t[2]},{t[3]}"
+        ),
+    )
+)
+def test_legacy_shortcut_agrees_with_the_loop(text):
+    _legacy_agrees(text)
+
+
+def test_legacy_shortcut_takes_the_common_spec():
+    assert _legacy_agrees("phy:/dev/sda,xvda,w")
+    assert _legacy_agrees("file:/var/xen/a.img,hda,w!")
+    assert not _legacy_agrees("phy:/dev/sda,raw,xvda,w")  # a format: the loop
+    assert not _legacy_agrees("phy:/dev/sda, xvda, w")  # blanks: the loop

@@ -316,7 +316,7 @@ def parse_disk(text: str) -> DiskSpec:
     got = _MEMO.get(text)
     if got is None:
         try:
-            got = _parse_disk(text)
+            got = _legacy(text) or _parse_disk(text)
         except DiskSpecError as err:
             got = (err.message, err.offset)
         if len(_MEMO) >= _MEMO_MAX:
@@ -325,6 +325,27 @@ def parse_disk(text: str) -> DiskSpec:
     if isinstance(got, tuple):
         raise DiskSpecError(*got)
     return got
+
+
+# The most common spec of all, xm's ``phy:/dev/sda,xvda,w``: three plain
+# fields (no blank, no '=', no flag, no format in the second place) read as
+# _parse_disk reads them, without its loop (the tests hold the two together).
+_LEGACY = re.compile(r"([^,=\s]+),([^,=\s]+),([^,=\s]+)\Z")
+
+
+def _legacy(text: str) -> DiskSpec | None:
+    m = _LEGACY.match(text)
+    if m is None:
+        return None
+    target, vdev, mode = m.group(1, 2, 3)
+    if target in FLAGS or vdev in FLAGS or mode in FLAGS or vdev in FORMATS:
+        return None
+    e1, e2 = m.end(1), m.end(2)
+    plen = prefix_length(target)
+    fields = [Field("target", target, 0, e1), Field("vdev", vdev, e1 + 1, e2)]
+    fields.append(Field("mode", mode, e2 + 1, len(text)))
+    path = Field("path", target[plen:], plen, e1)
+    return _finish(DiskSpec(text, "xm", fields, fields[0], target[:plen], path))
 
 
 def _parse_disk(text: str) -> DiskSpec:
