@@ -19,13 +19,10 @@ cache: at worst a concurrent run's entries are lost, which only costs time.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 from functools import lru_cache
 
 from . import __version__
-from .write import replace
 
 
 def cache_dir() -> str:
@@ -39,12 +36,19 @@ def cache_dir() -> str:
 
 
 def digest(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
+    from hashlib import sha256
+
+    return sha256(data).hexdigest()
 
 
 def key(devmap, fmt: str, resolve_links: bool) -> str:
     """What, besides a file's bytes, decides its result."""
-    map_id = "no-map" if devmap is None else digest(repr(devmap).encode())
+    if devmap is None:
+        map_id = "no-map"
+    else:  # what it was read from, or (a map made otherwise) all it holds
+        origin = getattr(devmap, "origin", None)
+        text = repr(devmap) if origin is None else origin
+        map_id = digest(text.encode("utf-8", "surrogatepass"))
     text = f"{__version__}\0{code_id()}\0{map_id}\0{fmt}\0{resolve_links}"
     return digest(text.encode())[:32]
 
@@ -92,6 +96,8 @@ def findings_text(findings) -> str:
     """Findings as one line of JSON (empty when there are none)."""
     if not findings:
         return ""
+    import json
+
     rows = [[getattr(f, k) for k in FIELDS] for f in findings]
     return json.dumps(rows, ensure_ascii=True, separators=(",", ":"))
 
@@ -103,6 +109,8 @@ def findings_from(text: str, path: str) -> list | None:
 
     if not text:
         return []
+    import json
+
     try:
         rows = json.loads(text)
         if not all(isinstance(r, list) and len(r) == len(FIELDS) for r in rows):
@@ -167,6 +175,8 @@ class Cache:
             f"{d}\t{found}\n" if found else f"{d}\n"
             for d, found in sorted(entries.items())
         ).encode()
+        from .write import replace
+
         try:
             os.makedirs(os.path.dirname(self.path), exist_ok=True)
             replace(self.path, data)

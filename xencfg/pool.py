@@ -14,12 +14,7 @@ digests do not travel: each worker reads the cache file once.
 from __future__ import annotations
 
 import os
-import signal
-import threading
-import time
-from dataclasses import replace
-from functools import partial
-from typing import Iterator
+from collections.abc import Iterator
 
 from .deliver import Delivery, deliver
 from .pipeline import FileResult, Options, process
@@ -56,6 +51,9 @@ def die_with_parent(parent: int) -> None:
     """Worker initializer: no worker outlives the parent, however it dies
     (SIGKILL included).  Linux: the kernel sends SIGKILL when the parent
     goes (PR_SET_PDEATHSIG); everywhere: a thread that polls getppid()."""
+    import signal
+    import threading
+
     try:
         import ctypes
 
@@ -69,6 +67,8 @@ def die_with_parent(parent: int) -> None:
 
 
 def _watch_parent(parent: int) -> None:
+    import time
+
     while os.getppid() == parent:
         time.sleep(0.5)
     os._exit(1)
@@ -98,12 +98,13 @@ def run_jobs(
             yield work(job, opts, how)
         return
     from concurrent.futures import ProcessPoolExecutor  # not for one file
+    from functools import partial
 
     warm_up()
     if opts.cache_file is not None:
         # The workers read the cache file themselves, once each, rather
         # than receive the whole cache with every chunk.
-        opts = replace(opts, cache={})
+        opts = Options(opts.devmap, opts.fmt, opts.resolve_links, {}, opts.cache_file)
     size = max(1, min(128, len(jobs) // (workers * 8)))
     chunks = [jobs[i : i + size] for i in range(0, len(jobs), size)]
     with ProcessPoolExecutor(

@@ -19,12 +19,14 @@ from __future__ import annotations
 
 import re
 
+from ..lazy import Pattern
 from .base import (
     DeviceMap,
     MapError,
     RowReader,
     aix_error,
     hdlm_device,
+    is_blank,
     is_ellipsis,
     is_prompt,
 )
@@ -32,7 +34,7 @@ from .names import is_aix, is_scsi_disk, is_scsi_whole_disk, normalize
 
 COLUMNS = ("HDevName", "Management", "Device", "Host", "Channel", "Target", "Lun")
 HEADER_RE = re.compile(r"^\s*" + r"\s+".join(COLUMNS) + r"\s*$", re.IGNORECASE)
-_HEADERISH_RE = re.compile(r"^\s*HDevName\s+Management\b", re.IGNORECASE)
+_HEADERISH_RE = Pattern(r"^\s*HDevName\s+Management\b", re.IGNORECASE)
 
 
 def looks_like(text: str) -> bool:
@@ -42,7 +44,7 @@ def looks_like(text: str) -> bool:
 def _hctl(fields: list[str], no: int) -> tuple[int, int, int, int]:
     out = []
     for name, value in zip(COLUMNS[3:], fields):
-        if not re.fullmatch(r"\d+", value):
+        if not value.isdecimal():  # (as \d+: Unicode decimal digits, int() reads them)
             raise MapError(f"{name} {value!r} is not a number", no)
         out.append(int(value))
     return tuple(out)  # type: ignore[return-value]
@@ -73,6 +75,21 @@ class _Reader(RowReader):
         super().__init__()
         self.header_seen = False
         self.elided = False
+
+    def read(self, lines: list[str]) -> None:
+        """RowReader.read, but a line that starts with ``/dev/sd`` after the
+        header goes straight to ``row``: ``skip`` is False for it (no
+        elision, message, header or prompt starts so), and such lines are
+        most of a capture."""
+        for no, line in enumerate(lines, 1):
+            if self.header_seen and line.lstrip().startswith("/dev/sd"):
+                self.row(no, line)
+            elif is_blank(line):
+                continue
+            elif self.skip(no, line):
+                self.current = None
+            else:
+                self.row(no, line)
 
     def skip(self, no: int, line: str) -> bool:
         """True for a line that is no row: an elision, a tool message, the
