@@ -64,6 +64,7 @@ NOT_FOR_A_CHECK = (
     "gettext",
     "shutil",
     "json",
+    "hashlib",
     "difflib",
     "threading",
     "concurrent.futures",
@@ -112,6 +113,15 @@ def test_a_pre_commit_check_imports_only_what_it_uses(tmp_path):
     assert {"difflib", "xencfg.diffs"} <= mods and "+++ b/a.cfg" in out
     mods, _ = modules_after(tmp_path, "check", "--map=map.txt", "--no-c", "a.cfg")
     assert "argparse" in mods  # an abbreviation: argparse reads the line
+
+
+def test_the_cache_digest_is_sha256():
+    import hashlib
+
+    from xencfg.cache import digest
+
+    for data in (b"", b"x", bytes(range(256)) * 999):
+        assert digest(data) == hashlib.sha256(data).hexdigest()
 
 
 def test_python2_file_still_loads_libcst(tmp_path):

@@ -24,6 +24,17 @@ from functools import lru_cache
 
 from . import __version__
 
+# SHA-256 as hashlib gives it.  Importing hashlib loads OpenSSL, which costs a
+# one-file run more than everything it digests: CPython's own SHA-256 module
+# (what hashlib itself falls back to) is taken when there is one.
+try:
+    from _sha256 import sha256 as _sha256  # CPython up to 3.11
+except ImportError:  # pragma: no cover - other versions and interpreters
+    try:
+        from _sha2 import sha256 as _sha256  # CPython 3.12+
+    except ImportError:
+        from hashlib import sha256 as _sha256
+
 
 def cache_dir() -> str:
     base = os.environ.get("XENCFG_CACHE_DIR")
@@ -36,9 +47,8 @@ def cache_dir() -> str:
 
 
 def digest(data: bytes) -> str:
-    from hashlib import sha256
-
-    return sha256(data).hexdigest()
+    """The SHA-256 of ``data`` in hex."""
+    return _sha256(data).hexdigest()
 
 
 def key(devmap, fmt: str, resolve_links: bool) -> str:

@@ -24,9 +24,9 @@ from .grammar import grammar_text
 
 
 def digest(text: str) -> str:
-    from hashlib import sha256
+    from .cache import digest as sha256_hex  # (without hashlib: see there)
 
-    return sha256(text.encode("utf-8")).hexdigest()
+    return sha256_hex(text.encode("utf-8"))
 
 
 def derive(lark) -> tuple[dict[str, str], list[str]]:
