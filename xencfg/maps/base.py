@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ..lazy import Pattern
 from .devicemap import LU_SCHEMES, DeviceMap, MultipathDevice, PathInfo
-from .names import HDLM_RE, is_aix, is_scsi_whole_disk, normalize, split_partition
+from .names import HDLM_RE, is_aix, is_scsi_whole_disk, normalize
 
 
 class MapError(Exception):
@@ -128,7 +128,7 @@ class Builder:
                 f"{name} is listed twice (first at line {self._devs[name].line})",
                 line,
             )
-        dev = MultipathDevice(name=name, paths=[], status=status, line=line)
+        dev = MultipathDevice(name, [], status, line)
         if lu is not None:
             self.set_lu(dev, lu, line)
         self._devs[name] = dev
@@ -187,7 +187,7 @@ class Builder:
                     line,
                 )
             self._hctl.setdefault(hctl, (device or "-", line))
-        dev.paths.append(PathInfo(device=device, hctl=hctl, status=status, line=line))
+        dev.paths.append(PathInfo(device, hctl, status, line))
 
     def finish(self) -> DeviceMap:
         if not self.map.devices and not self.map.excluded:
@@ -261,7 +261,9 @@ def hdlm_device(raw: str, what: str, line: int) -> str:
     """A whole HDLM device (``sddlmaa`` -> ``/dev/sddlmaa``) or an error
     naming *what* was read."""
     name = normalize(raw)
-    if not HDLM_RE.match(name) or split_partition(name)[1]:
+    m = HDLM_RE.match(name)
+    # (a partition is what split_partition would split off: the digits)
+    if m is None or m.group("part") is not None:
         raise MapError(f"{what} is not an HDLM device name", line)
     return name
 

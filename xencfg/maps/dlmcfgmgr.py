@@ -30,7 +30,7 @@ from .base import (
     is_ellipsis,
     is_prompt,
 )
-from .names import is_aix, is_scsi_disk, is_scsi_whole_disk, normalize
+from .names import SCSI_RE, is_aix, normalize
 
 COLUMNS = ("HDevName", "Management", "Device", "Host", "Channel", "Target", "Lun")
 HEADER_RE = re.compile(r"^\s*" + r"\s+".join(COLUMNS) + r"\s*$", re.IGNORECASE)
@@ -58,9 +58,10 @@ def _device(value: str, no: int) -> str | None:
         raise aix_error(no)
     if dev.startswith("/dev/sddlm"):
         raise MapError(f"Device {value!r} is an HDLM device, not a SCSI disk", no)
-    if not is_scsi_disk(dev):
+    m = SCSI_RE.match(dev)  # (is_scsi_disk, then is_scsi_whole_disk)
+    if m is None:
         raise MapError(f"Device {value!r} is not a SCSI disk (/dev/sdX)", no)
-    if not is_scsi_whole_disk(dev):
+    if m.group("part") is not None:
         raise MapError(f"Device {value!r} is a partition, not a whole disk", no)
     return dev
 
