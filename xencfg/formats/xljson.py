@@ -26,19 +26,18 @@ disagree on which one wins, and the policy gate must not depend on it.
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
-
 
 from ..document import Document, List, ParseError, Scalar, Str
 from ..grammar import lalr_parser
+from ..lazy import Pattern
 
 GRAMMAR = "json.lark"
 FMT = "json"
 
 # A JSON text starts with '{', or with '[' followed by a value or ']'.  A
 # Python config never starts so (``[a, b] = ...`` has a name after '[').
-_START = re.compile(r'\A\ufeff?[ \t\r\n]*(?:\{|\[[ \t\r\n]*[\[{"\]\-0-9tfn])')
+_START = Pattern(r'\A\ufeff?[ \t\r\n]*(?:\{|\[[ \t\r\n]*[\[{"\]\-0-9tfn])')
 
 
 class Object(List):
@@ -61,6 +60,10 @@ class Member(List):
 
 
 def looks_like_json(text: str) -> bool:
+    # (most texts are told by their first character: no pattern compiled)
+    head = text[1:] if text.startswith("\ufeff") else text
+    if head.lstrip(" \t\r\n")[:1] not in ("{", "["):
+        return False
     return _START.match(text) is not None
 
 
@@ -181,7 +184,7 @@ def _shift(top, by: int):
 
 
 # One JSON value each (string, number, literal, '[' or '{'): the budget.
-_VALUES = re.compile(r'("(?:[^"\\\n]|\\.)*"|-?[0-9][0-9.eE+-]*|true|false|null|[\[{])')
+_VALUES = Pattern(r'("(?:[^"\\\n]|\\.)*"|-?[0-9][0-9.eE+-]*|true|false|null|[\[{])')
 
 
 def parse(text: str, path: str = "-") -> Document:
