@@ -24,7 +24,7 @@ MAPPER_RE = Pattern(r"^/dev/mapper/(?P<name>[^/\s]+)$")
 #: AIX disk names (not Linux devices at all)
 AIX_RE = Pattern(r"^(?:/dev/)?r?hdisk(?:power)?\d+$")
 
-_BARE = re.compile(r"^(?:sd[a-z]{1,4}|sddlm[a-p]{2,3}|emcpower[a-z]+)\d*$")
+_BARE = Pattern(r"^(?:sd[a-z]{1,4}|sddlm[a-p]{2,3}|emcpower[a-z]+)\d*$")
 _TRAILING_DIGITS = re.compile(r"^(?P<base>.*?[^\d])(?P<part>\d+)$")
 
 
