@@ -115,6 +115,34 @@ def test_a_pre_commit_check_imports_only_what_it_uses(tmp_path):
     assert "argparse" in mods  # an abbreviation: argparse reads the line
 
 
+def test_the_plain_value_classes_behave_as_the_dataclasses_did():
+    import copy
+    import pickle
+
+    from xencfg.document import Edit, Str
+    from xencfg.diskspec import Field
+    from xencfg.pipeline import FileResult, Options
+    from xencfg.transforms.findings import Finding
+
+    edit = Edit(1, 4, "'x'")
+    assert edit == Edit(1, 4, "'x'") != Edit(1, 4, "'y'")
+    assert {edit, Edit(1, 4, "'x'")} == {edit}  # immutable, so hashable
+    with pytest.raises(AttributeError):
+        edit.start = 2
+    assert repr(edit) == "Edit(start=1, end=4, text=\"'x'\")"
+    field = Field("path", "/dev/sda", 4, 12)
+    for value in (edit, field, Finding(1, 2, "migrate", "change", "m", "a", "b")):
+        assert pickle.loads(pickle.dumps(value)) == value == copy.deepcopy(value)
+    res = FileResult("a", "a", changed=True)
+    assert pickle.loads(pickle.dumps(res)) == res and res.findings == []
+    assert FileResult("a", "a") != res and Options().cache == {}
+    with pytest.raises(TypeError):
+        hash(res)  # mutable: unhashable, as a dataclass with eq
+    node = Str(0, 3, "abc", "'")
+    assert node != Str(0, 3, "abc", "'")  # tree nodes compare by identity
+    assert repr(node) == "Str(start=0, end=3, value='abc', quote=\"'\")"
+
+
 def test_the_cache_digest_is_sha256():
     import hashlib
 

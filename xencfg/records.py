@@ -43,3 +43,8 @@ class Frozen(Record):
 
     def __hash__(self) -> int:
         return hash(self._values())
+
+    def __reduce__(self):
+        # (pickle and copy would set the fields one by one, which is refused:
+        # they call the class with them instead, as ``__init__`` takes them)
+        return type(self), self._values()
