@@ -257,13 +257,14 @@ def scsi_disk(raw: str, label: str, line: int) -> str:
     return device
 
 
-def hdlm_device(raw: str, what: str, line: int) -> str:
+def hdlm_device(raw: str, what: str | None, line: int) -> str:
     """A whole HDLM device (``sddlmaa`` -> ``/dev/sddlmaa``) or an error
-    naming *what* was read."""
+    naming *what* was read (None: *raw*, quoted)."""
     name = normalize(raw)
     m = HDLM_RE.match(name)
     # (a partition is what split_partition would split off: the digits)
     if m is None or m.group("part") is not None:
+        what = repr(raw) if what is None else what
         raise MapError(f"{what} is not an HDLM device name", line)
     return name
 

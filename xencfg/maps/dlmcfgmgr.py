@@ -42,6 +42,11 @@ def looks_like(text: str) -> bool:
 
 
 def _hctl(fields: list[str], no: int) -> tuple[int, int, int, int]:
+    if len(fields) == 4:
+        h, c, t, lun = fields
+        # (isdecimal: as \d+, Unicode decimal digits, which int() reads)
+        if h.isdecimal() and c.isdecimal() and t.isdecimal() and lun.isdecimal():
+            return int(h), int(c), int(t), int(lun)
     out = []
     for name, value in zip(COLUMNS[3:], fields):
         if not value.isdecimal():  # (as \d+: Unicode decimal digits, int() reads them)
@@ -133,7 +138,7 @@ class _Reader(RowReader):
             raise MapError(f"unrecognized dlmcfgmgr row: {line.strip()!r}", no)
 
     def _device_row(self, no: int, fields: list[str]) -> None:
-        name = hdlm_device(fields[0], repr(fields[0]), no)
+        name = hdlm_device(fields[0], None, no)
         if len(fields) != 7:
             raise MapError(
                 f"expected 7 fields ({' '.join(COLUMNS)}), found {len(fields)}",
