@@ -50,6 +50,108 @@ def test_single_file_check_loads_neither_lark_nor_libcst(tmp_path):
     assert "xencfg.plan" not in mods
 
 
+MAP = "HDevName Management Device Host Channel Target Lun\n" + "".join(
+    f"/dev/sddlma{c} configured /dev/sd{c} 1 0 0 {i}\n" for i, c in enumerate("abcd")
+)
+# What a check of a file or two never needs: the standard library's heavy
+# modules (dataclasses imports inspect; argparse its translations and
+# shutil), the other map formats, the patch and write paths, the pool.
+NOT_FOR_A_CHECK = (
+    "dataclasses",
+    "inspect",
+    "typing",
+    "argparse",
+    "gettext",
+    "shutil",
+    "json",
+    "hashlib",
+    "difflib",
+    "threading",
+    "concurrent.futures",
+    "lark",
+    "libcst",
+    "xencfg.maps.dlnkmgr",
+    "xencfg.maps.multipath",
+    "xencfg.maps.powermt",
+    "xencfg.maps.plain",
+    "xencfg.diffs",
+    "xencfg.write",
+    "xencfg.plan",
+    "xencfg.formats.xm_cst",
+)
+
+
+def modules_after(tmp_path, *argv: str) -> tuple[set[str], int]:
+    (tmp_path / "map.txt").write_text(MAP)
+    for name, text in (("a.cfg", XL), ("b.cfg", XM)):
+        (tmp_path / name).write_text(text)
+    code = (
+        "import sys\nfrom xencfg.cli import main\n"
+        f"code = main({list(argv)!r})\n"
+        "print(' '.join(sorted(sys.modules)))\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={"XENCFG_CACHE_DIR": str(tmp_path / "cache"), "PATH": "/usr/bin:/bin"},
+    )
+    assert run.returncode == 0, run.stderr
+    return set(run.stdout.split("\n")[-2].split()), run.stdout
+
+
+def test_a_pre_commit_check_imports_only_what_it_uses(tmp_path):
+    mods, out = modules_after(
+        tmp_path, "check", "-j", "1", "--map", "map.txt", "a.cfg", "b.cfg"
+    )
+    assert "would migrate phy:/dev/sda -> phy:/dev/sddlmaa" in out
+    assert "would migrate phy:/dev/sdb -> phy:/dev/sddlmab" in out
+    assert sorted(m for m in NOT_FOR_A_CHECK if m in mods) == []
+    # (the modules named are real: other commands do import them)
+    mods, out = modules_after(tmp_path, "diff", "--map", "map.txt", "a.cfg")
+    assert {"difflib", "xencfg.diffs"} <= mods and "+++ b/a.cfg" in out
+    mods, _ = modules_after(tmp_path, "check", "--map=map.txt", "--no-c", "a.cfg")
+    assert "argparse" in mods  # an abbreviation: argparse reads the line
+
+
+def test_the_plain_value_classes_behave_as_the_dataclasses_did():
+    import copy
+    import pickle
+
+    from xencfg.document import Edit, Str
+    from xencfg.diskspec import Field
+    from xencfg.pipeline import FileResult, Options
+    from xencfg.transforms.findings import Finding
+
+    edit = Edit(1, 4, "'x'")
+    assert edit == Edit(1, 4, "'x'") != Edit(1, 4, "'y'")
+    assert {edit, Edit(1, 4, "'x'")} == {edit}  # immutable, so hashable
+    with pytest.raises(AttributeError):
+        edit.start = 2
+    assert repr(edit) == "Edit(start=1, end=4, text=\"'x'\")"
+    field = Field("path", "/dev/sda", 4, 12)
+    for value in (edit, field, Finding(1, 2, "migrate", "change", "m", "a", "b")):
+        assert pickle.loads(pickle.dumps(value)) == value == copy.deepcopy(value)
+    res = FileResult("a", "a", changed=True)
+    assert pickle.loads(pickle.dumps(res)) == res and res.findings == []
+    assert FileResult("a", "a") != res and Options().cache == {}
+    with pytest.raises(TypeError):
+        hash(res)  # mutable: unhashable, as a dataclass with eq
+    node = Str(0, 3, "abc", "'")
+    assert node != Str(0, 3, "abc", "'")  # tree nodes compare by identity
+    assert repr(node) == "Str(start=0, end=3, value='abc', quote=\"'\")"
+
+
+def test_the_cache_digest_is_sha256():
+    import hashlib
+
+    from xencfg.cache import digest
+
+    for data in (b"", b"x", bytes(range(256)) * 999):
+        assert digest(data) == hashlib.sha256(data).hexdigest()
+
+
 def test_python2_file_still_loads_libcst(tmp_path):
     (tmp_path / "old.cfg").write_text("print 'starting'\ndisk = ['phy:/dev/sda,a,w']\n")
     mods = loaded_after(tmp_path, "check", "old.cfg", "a.cfg")

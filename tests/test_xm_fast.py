@@ -8,7 +8,6 @@ edits; where it is not sure it declines and libcst reads the file.
 from __future__ import annotations
 
 import random
-from dataclasses import asdict
 
 import pytest
 from conftest import SAMPLES, corpus_files, need_corpus
@@ -38,7 +37,7 @@ def outcome(doc) -> tuple:
         edits, findings = transform.run(doc)
         results.append(
             (
-                [asdict(f) for f in findings],
+                [f.record() for f in findings],
                 sorted((e.start, e.end, e.text) for e in edits),
                 doc.apply(edits),
             )

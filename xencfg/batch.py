@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass, field
 
 from .cache import Cache, key as cache_key
 from .deliver import Delivery, deliver_stdin
@@ -18,22 +17,37 @@ from .errors import BAD, err
 from .pipeline import Options, process
 from .pool import run_jobs
 from .progress import Progress
+from .records import Record
 from .report import Report
 from .walk import collect
 
 
-@dataclass
-class Batch:
+class Batch(Record):
     """One check / diff / apply run, as the command line asked for it."""
 
-    paths: list[str]
-    opts: Options
-    how: Delivery
-    report: Report
-    include: list[str] = field(default_factory=list)
-    exclude: list[str] = field(default_factory=list)
-    use_cache: bool = True
-    workers: int = 0  # 0: one per core
+    __slots__ = ("paths", "opts", "how", "report", "include", "exclude")
+    __slots__ += ("use_cache", "workers")
+    _fields = __slots__
+
+    def __init__(
+        self,
+        paths: list[str],
+        opts: Options,
+        how: Delivery,
+        report: Report,
+        include: list[str] | None = None,
+        exclude: list[str] | None = None,
+        use_cache: bool = True,
+        workers: int = 0,  # 0: one per core
+    ) -> None:
+        self.paths = paths
+        self.opts = opts
+        self.how = how
+        self.report = report
+        self.include = [] if include is None else include
+        self.exclude = [] if exclude is None else exclude
+        self.use_cache = use_cache
+        self.workers = workers
 
 
 def run_batch(batch: Batch) -> int:

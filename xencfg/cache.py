@@ -19,13 +19,21 @@ cache: at worst a concurrent run's entries are lost, which only costs time.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 from functools import lru_cache
 
 from . import __version__
-from .write import replace
+
+# SHA-256 as hashlib gives it.  Importing hashlib loads OpenSSL, which costs a
+# one-file run more than everything it digests: CPython's own SHA-256 module
+# (what hashlib itself falls back to) is taken when there is one.
+try:
+    from _sha256 import sha256 as _sha256  # CPython up to 3.11
+except ImportError:  # pragma: no cover - other versions and interpreters
+    try:
+        from _sha2 import sha256 as _sha256  # CPython 3.12+
+    except ImportError:
+        from hashlib import sha256 as _sha256
 
 
 def cache_dir() -> str:
@@ -39,12 +47,18 @@ def cache_dir() -> str:
 
 
 def digest(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
+    """The SHA-256 of ``data`` in hex."""
+    return _sha256(data).hexdigest()
 
 
 def key(devmap, fmt: str, resolve_links: bool) -> str:
     """What, besides a file's bytes, decides its result."""
-    map_id = "no-map" if devmap is None else digest(repr(devmap).encode())
+    if devmap is None:
+        map_id = "no-map"
+    else:  # what it was read from, or (a map made otherwise) all it holds
+        origin = getattr(devmap, "origin", None)
+        text = repr(devmap) if origin is None else origin
+        map_id = digest(text.encode("utf-8", "surrogatepass"))
     text = f"{__version__}\0{code_id()}\0{map_id}\0{fmt}\0{resolve_links}"
     return digest(text.encode())[:32]
 
@@ -92,6 +106,8 @@ def findings_text(findings) -> str:
     """Findings as one line of JSON (empty when there are none)."""
     if not findings:
         return ""
+    import json
+
     rows = [[getattr(f, k) for k in FIELDS] for f in findings]
     return json.dumps(rows, ensure_ascii=True, separators=(",", ":"))
 
@@ -103,6 +119,8 @@ def findings_from(text: str, path: str) -> list | None:
 
     if not text:
         return []
+    import json
+
     try:
         rows = json.loads(text)
         if not all(isinstance(r, list) and len(r) == len(FIELDS) for r in rows):
@@ -167,6 +185,8 @@ class Cache:
             f"{d}\t{found}\n" if found else f"{d}\n"
             for d, found in sorted(entries.items())
         ).encode()
+        from .write import replace
+
         try:
             os.makedirs(os.path.dirname(self.path), exist_ok=True)
             replace(self.path, data)

@@ -10,33 +10,52 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass, field
 
-from .diffs import unified
 from .pipeline import FileResult
-from .transforms.dumps import dump_refused
-from .transforms.findings import Finding
-from .write import write_atomic, write_copies
+from .records import Record
+
+# The patch, the writes and their messages are imported where they are
+# needed: a check delivers nothing, and its start-up is most of its time.
 
 
-@dataclass
-class Delivery:
-    patch_root: str | None = None  # a patch, paths relative to this folder
-    write: bool = False  # write the converted file (in place, or out_dir)
-    backup: str | None = None  # in place: keep each original as FILE+SUFFIX
-    out_dir: str | None = None  # write copies of every file under this folder
-    made: set[str] = field(default_factory=set)  # out-dir folders made
-    fresh: set[str] = field(default_factory=set)  # of those, new this run
+class Delivery(Record):
+    __slots__ = ("patch_root", "write", "backup", "out_dir", "made")
+    __slots__ += ("fresh",)
+    _fields = __slots__
+
+    def __init__(
+        self,
+        patch_root: str | None = None,  # a patch, paths relative to this folder
+        write: bool = False,  # write the converted file (in place, or out_dir)
+        backup: str | None = None,  # in place: keep each original as FILE+SUFFIX
+        out_dir: str | None = None,  # write copies of every file under this folder
+        made: set[str] | None = None,  # out-dir folders made
+        fresh: set[str] | None = None,  # of those, new this run
+    ) -> None:
+        self.patch_root = patch_root
+        self.write = write
+        self.backup = backup
+        self.out_dir = out_dir
+        self.made = set() if made is None else made
+        self.fresh = set() if fresh is None else fresh
 
 
 def deliver(job, res: FileResult, how: Delivery) -> None:
     """Deliver the result of the walk.Job ``job``; raises OSError."""
+    if not how.write and how.patch_root is None:
+        return  # check: nothing to deliver
     if how.write and res.changed and res.dump:
+        from .transforms.dumps import dump_refused
+
         res.error = dump_refused(job.path)
         return
     if how.patch_root is not None and res.changed:
+        from .diffs import unified
+
         res.patch = unified(res.old, res.new, patch_path(job.path, how.patch_root))
     elif how.write and how.out_dir is not None:
+        from .write import write_copies
+
         data = res.new if res.changed else res.old
         st = res.stat or os.stat(job.real)
         write_copies(
@@ -44,6 +63,9 @@ def deliver(job, res: FileResult, how: Delivery) -> None:
         )
         res.written = True
     elif how.write and res.changed:
+        from .transforms.findings import Finding
+        from .write import write_atomic
+
         for text in write_atomic(job.real, res.new, how.backup):
             res.findings.append(Finding(1, 1, "write", "warning", text, path=job.path))
         res.written = True
@@ -61,6 +83,8 @@ def deliver_stdin(res: FileResult, how: Delivery) -> None:
     elif not res.changed:
         return
     elif how.patch_root is not None:
+        from .diffs import unified
+
         sys.stdout.write(unified(res.old, res.new, "-"))
 
 

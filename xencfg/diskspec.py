@@ -45,7 +45,8 @@ non-empty positional target together with ``target=``.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+from .records import Frozen, Record
 
 __all__ = [
     "PREFIXES",
@@ -123,30 +124,32 @@ class DiskSpecError(ValueError):
         self.offset = offset
 
 
-@dataclass(frozen=True)
-class Field:
+class Field(Frozen):
     """One field of a spec; ``text == spec.text[start:end]``."""
 
-    name: str
-    text: str
-    start: int
-    end: int
+    __slots__ = _fields = ("name", "text", "start", "end")
+
+    def __init__(self, name: str, text: str, start: int, end: int) -> None:
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "text", text)
+        object.__setattr__(self, "start", start)
+        object.__setattr__(self, "end", end)
 
 
-@dataclass
-class DiskSpec:
-    text: str
-    form: str
-    fields: list[Field]
-    target: Field | None
-    prefix: str
-    path: Field | None
-    vdev: str | None = None  # without a ``:cdrom``/``:disk`` suffix
-    access: str | None = None  # ``access``/``mode`` as written (r, w, w!, ro...)
-    backendtype: str | None = None
-    devtype: str | None = None  # devtype=, ``cdrom`` flag or vdev suffix
-    format: str | None = None  # format field, else implied by a prefix
-    script: str | None = None  # script=, else implied by a prefix
+class DiskSpec(Record):
+    _fields = ("text", "form", "fields", "target", "prefix", "path", "vdev")
+    _fields += ("access", "backendtype", "devtype", "format", "script")
+
+    def __init__(self, text, form, fields, target, prefix, path) -> None:
+        self.text, self.form, self.fields = text, form, fields
+        self.target: Field | None = target
+        self.prefix, self.path = prefix, path
+        self.vdev: str | None = None  # without a ``:cdrom``/``:disk`` suffix
+        self.access: str | None = None  # ``access``/``mode`` as written (w!...)
+        self.backendtype: str | None = None
+        self.devtype: str | None = None  # devtype=, ``cdrom`` flag or vdev suffix
+        self.format: str | None = None  # format field, else implied by a prefix
+        self.script: str | None = None  # script=, else implied by a prefix
 
     def get(self, name: str) -> str | None:
         """Text of the first field called ``name`` (None if absent)."""

@@ -14,8 +14,9 @@ Text is decoded as UTF-8 with ``surrogateescape`` so that stray non-UTF-8 bytes
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass, field
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
+
+from .records import Frozen
 
 ENCODING = "utf-8"
 ERRORS = "surrogateescape"
@@ -42,13 +43,15 @@ class ParseError(Exception):
         return f"{path}:{self.line}:{self.col}: error: {self.message}"
 
 
-@dataclass(frozen=True)
-class Edit:
+class Edit(Frozen):
     """Replace text[start:end] with ``text``."""
 
-    start: int
-    end: int
-    text: str
+    __slots__ = _fields = ("start", "end", "text")
+
+    def __init__(self, start: int, end: int, text: str) -> None:
+        object.__setattr__(self, "start", start)
+        object.__setattr__(self, "end", end)
+        object.__setattr__(self, "text", text)
 
 
 # --- nodes -----------------------------------------------------------------
@@ -56,39 +59,57 @@ class Edit:
 # children.  ``start``/``end`` are offsets into Document.text.
 
 
-@dataclass(eq=False, slots=True)
+# Plain classes with __slots__ (not dataclasses: importing and building
+# those costs a one-file run more than reading the file).  Nodes compare by
+# identity.
 class Node:
-    start: int
-    end: int
-
+    __slots__ = ("start", "end")
     kind = "node"
+
+    def __init__(self, start: int, end: int) -> None:
+        self.start = start
+        self.end = end
+
+    def __repr__(self) -> str:
+        names = [
+            n for c in type(self).__mro__[::-1] for n in c.__dict__.get("__slots__", ())
+        ]
+        inner = ", ".join(f"{n}={getattr(self, n)!r}" for n in names)
+        return f"{type(self).__qualname__}({inner})"
 
     @property
     def children(self) -> list["Node"]:
         return []
 
 
-@dataclass(eq=False, slots=True)
 class Str(Node):
     """A quoted string (or a bare S-expression atom: quote == "").
 
     ``value`` is the decoded content; the raw token is text[start:end].
     """
 
-    value: str = ""
-    quote: str = '"'
+    __slots__ = ("value", "quote")
     kind = "str"
 
+    def __init__(self, start: int, end: int, value: str = "", quote: str = '"'):
+        self.start = start
+        self.end = end
+        self.value = value
+        self.quote = quote
 
-@dataclass(eq=False, slots=True)
+
 class Scalar(Node):
     """A number, identifier or bare atom whose raw text is its value."""
 
-    value: str = ""
+    __slots__ = ("value",)
     kind = "scalar"
 
+    def __init__(self, start: int, end: int, value: str = "") -> None:
+        self.start = start
+        self.end = end
+        self.value = value
 
-@dataclass(eq=False, slots=True)
+
 class Opaque(Node):
     """An expression whose value is only known when xm runs the file.
 
@@ -96,21 +117,36 @@ class Opaque(Node):
     Strings found inside it are listed in ``items`` but are never edited.
     """
 
-    reason: str = "a computed value"
-    items: list[Node] = field(default_factory=list)
+    __slots__ = ("reason", "items")
     kind = "opaque"
+
+    def __init__(
+        self,
+        start: int,
+        end: int,
+        reason: str = "a computed value",
+        items: list[Node] | None = None,
+    ) -> None:
+        self.start = start
+        self.end = end
+        self.reason = reason
+        self.items = [] if items is None else items
 
     @property
     def children(self) -> list[Node]:
         return self.items
 
 
-@dataclass(eq=False, slots=True)
 class List(Node):
     """``[a, b]`` in xl/xm, ``(a b)`` in S-expressions."""
 
-    items: list[Node] = field(default_factory=list)
+    __slots__ = ("items",)
     kind = "list"
+
+    def __init__(self, start: int, end: int, items: list[Node] | None = None):
+        self.start = start
+        self.end = end
+        self.items = [] if items is None else items
 
     @property
     def children(self) -> list[Node]:
@@ -124,7 +160,6 @@ class List(Node):
         return None
 
 
-@dataclass(eq=False, slots=True)
 class Setting(Node):
     """``key = value``, ``key += value``, or in xm ``key.append(value)``.
 
@@ -136,19 +171,32 @@ class Setting(Node):
     may or may not run.
     """
 
-    key: str = ""
-    op: str = "="
-    value: Node | None = None
-    key_start: int = 0
-    conditional: bool = False
+    __slots__ = ("key", "op", "value", "key_start", "conditional")
     kind = "setting"
+
+    def __init__(
+        self,
+        start: int,
+        end: int,
+        key: str = "",
+        op: str = "=",
+        value: Node | None = None,
+        key_start: int = 0,
+        conditional: bool = False,
+    ) -> None:
+        self.start = start
+        self.end = end
+        self.key = key
+        self.op = op
+        self.value = value
+        self.key_start = key_start
+        self.conditional = conditional
 
     @property
     def children(self) -> list[Node]:
         return [self.value] if self.value is not None else []
 
 
-@dataclass(eq=False)
 class Document:
     """A parsed file: its text, format and top-level nodes.
 
@@ -161,13 +209,29 @@ class Document:
     style, escaping what needs it; each format supplies its own.
     """
 
-    text: str
-    fmt: str
-    body: list[Node]
-    quoter: Callable[[str, str], str]
-    path: str = "-"
-    notes: list[tuple[int, str]] = field(default_factory=list)
-    _lines: list[int] | None = field(default=None, repr=False)
+    def __init__(
+        self,
+        text: str,
+        fmt: str,
+        body: list[Node],
+        quoter: Callable[[str, str], str],
+        path: str = "-",
+        notes: list[tuple[int, str]] | None = None,
+        _lines: list[int] | None = None,
+    ) -> None:
+        self.text = text
+        self.fmt = fmt
+        self.body = body
+        self.quoter = quoter
+        self.path = path
+        self.notes = [] if notes is None else notes
+        self._lines = _lines
+
+    def __repr__(self) -> str:
+        return (
+            f"Document(text={self.text!r}, fmt={self.fmt!r}, body={self.body!r}, "
+            f"quoter={self.quoter!r}, path={self.path!r}, notes={self.notes!r})"
+        )
 
     # -- positions ----------------------------------------------------------
     def line_col(self, offset: int) -> tuple[int, int]:

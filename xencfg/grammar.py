@@ -7,19 +7,24 @@ them as ``xencfg/grammars/``.
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
-from pathlib import Path
 
-_HERE = Path(__file__).resolve().parent
-PLACES = (_HERE.parent / "grammars", _HERE / "grammars")
+# (os.path, not pathlib: a one-file run need not import pathlib)
+_HERE = os.path.dirname(os.path.realpath(__file__))
+PLACES = (
+    os.path.join(os.path.dirname(_HERE), "grammars"),
+    os.path.join(_HERE, "grammars"),
+)
 
 
 @lru_cache(maxsize=None)
 def grammar_text(name: str) -> str:
     for folder in PLACES:
-        path = folder / name
-        if path.is_file():
-            return path.read_text(encoding="utf-8")
+        path = os.path.join(folder, name)
+        if os.path.isfile(path):
+            with open(path, encoding="utf-8") as fh:
+                return fh.read()
     raise FileNotFoundError(
         f"grammar {name} not found in {', '.join(map(str, PLACES))}"
     )

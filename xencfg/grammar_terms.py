@@ -16,17 +16,17 @@ regenerated (then formatted with black)::
 
 from __future__ import annotations
 
-import hashlib
 import importlib
 import sys
 from functools import lru_cache
-from pathlib import Path
 
 from .grammar import grammar_text
 
 
 def digest(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    from .cache import digest as sha256_hex  # (without hashlib: see there)
+
+    return sha256_hex(text.encode("utf-8"))
 
 
 def derive(lark) -> tuple[dict[str, str], list[str]]:
@@ -84,6 +84,8 @@ def _table_source() -> str:
 
 
 if __name__ == "__main__":
+    from pathlib import Path
+
     out = Path(__file__).with_name("grammar_terms_table.py")
     out.write_text(_table_source(), encoding="utf-8")
     print(f"wrote {out}")

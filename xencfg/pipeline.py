@@ -19,55 +19,70 @@ are replayed (:mod:`xencfg.cache`).
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
-from typing import Mapping
+from collections.abc import Mapping
 
 from .cache import digest, findings_from, seen_in
 from .document import Document, ParseError
 from .errors import Failed, Usage, err
 from .formats.detect import parse_bytes
 from .maps import DeviceMap
-from .transforms.running import is_xl_dump
+from .records import Record
 from .transforms.findings import Finding
-from .transforms.migrate import Migrate
-from .transforms.policy import Policy
+from .transforms.running import is_xl_dump
 
 
-@dataclass
-class Options:
+class Options(Record):
     """What decides a file's result, besides its bytes."""
 
-    devmap: DeviceMap | None = None
-    fmt: str = "auto"
-    resolve_links: bool = False
-    cache: Mapping[str, str] = field(default_factory=dict)  # see cache.py
-    # Or where to read it (a pool's workers read it there, once each).
-    cache_file: str | None = None
+    __slots__ = _fields = ("devmap", "fmt", "resolve_links", "cache", "cache_file")
+
+    def __init__(
+        self,
+        devmap: DeviceMap | None = None,
+        fmt: str = "auto",
+        resolve_links: bool = False,
+        cache: Mapping[str, str] | None = None,  # see cache.py
+        # Or where to read it (a pool's workers read it there, once each).
+        cache_file: str | None = None,
+    ) -> None:
+        self.devmap = devmap
+        self.fmt = fmt
+        self.resolve_links = resolve_links
+        self.cache = {} if cache is None else cache
+        self.cache_file = cache_file
 
 
-@dataclass
 class Converted:
-    doc: Document
-    findings: list[Finding]
-    new: bytes | None  # the edited bytes; None when there is no edit
+    __slots__ = ("doc", "findings", "new")
+
+    def __init__(self, doc: Document, findings: list[Finding], new: bytes | None):
+        self.doc = doc
+        self.findings = findings
+        self.new = new  # the edited bytes; None when there is no edit
 
 
-@dataclass
-class FileResult:
-    path: str
-    real: str
-    old: bytes | None = None  # dropped once delivered by a worker
-    new: bytes | None = None  # None when nothing changes
-    findings: list[Finding] = field(default_factory=list)
-    error: str | None = None  # "PATH:LINE:COL: error: ..." for bad input
-    crash: str | None = None  # an internal error, with its traceback
-    changed: bool = False
-    digest: str | None = None  # sha256 of the bytes read
-    cached: bool = False  # skipped: these bytes were seen unchanged before
-    patch: str = ""  # diff: the file's part of the patch
-    written: bool = False  # apply: the file (or its out-dir copy) was written
-    stat: os.stat_result | None = None  # of the file read, for --out-dir copies
-    dump: bool = False  # an xl list -l dump: running state, never rewritten
+class FileResult(Record):
+    __slots__ = ("path", "real", "old", "new", "findings", "error", "crash")
+    __slots__ += ("changed", "digest", "cached", "patch", "written", "stat", "dump")
+    _fields = __slots__
+
+    def __init__(self, path: str, real: str, **kw) -> None:
+        self.path = path
+        self.real = real
+        self.old: bytes | None = None  # dropped once delivered by a worker
+        self.new: bytes | None = None  # None when nothing changes
+        self.findings: list[Finding] = []
+        self.error: str | None = None  # "PATH:LINE:COL: error: ..." (bad input)
+        self.crash: str | None = None  # an internal error, with its traceback
+        self.changed = False
+        self.digest: str | None = None  # sha256 of the bytes read
+        self.cached = False  # skipped: these bytes were seen unchanged before
+        self.patch = ""  # diff: the file's part of the patch
+        self.written = False  # apply: the file (or its out-dir copy) was written
+        self.stat: os.stat_result | None = None  # of the file read (--out-dir)
+        self.dump = False  # an xl list -l dump: running state, never rewritten
+        for name, value in kw.items():
+            setattr(self, name, value)
 
     @property
     def cacheable(self) -> bool:
@@ -91,7 +106,13 @@ def resolve_link(path: str) -> str | None:
 def transform_for(devmap: DeviceMap | None, resolve_links: bool = False):
     """The migration to ``devmap``'s devices, or without a map the policy."""
     resolve = resolve_link if resolve_links else None
-    return Policy(resolve) if devmap is None else Migrate(devmap, resolve)
+    if devmap is None:
+        from .transforms.policy import Policy
+
+        return Policy(resolve)
+    from .transforms.migrate import Migrate
+
+    return Migrate(devmap, resolve)
 
 
 def may_have_disks(text: str) -> bool:

@@ -16,11 +16,7 @@ reads the cache file once.
 from __future__ import annotations
 
 import os
-import signal
-import threading
-import time
-from dataclasses import replace
-from typing import Iterator
+from collections.abc import Iterator
 
 from .deliver import Delivery, deliver
 from .cache import seen_in
@@ -72,6 +68,9 @@ def die_with_parent(parent: int) -> None:
     """Worker initializer: no worker outlives the parent, however it dies
     (SIGKILL included).  Linux: the kernel sends SIGKILL when the parent
     goes (PR_SET_PDEATHSIG); everywhere: a thread that polls getppid()."""
+    import signal
+    import threading
+
     try:
         import ctypes
 
@@ -85,6 +84,8 @@ def die_with_parent(parent: int) -> None:
 
 
 def _watch_parent(parent: int) -> None:
+    import time
+
     while os.getppid() == parent:
         time.sleep(0.5)
     os._exit(1)
@@ -120,7 +121,7 @@ def run_jobs(
     if opts.cache_file is not None:
         # The workers read the cache file themselves, once each, rather
         # than receive the whole cache with every chunk.
-        opts = replace(opts, cache={})
+        opts = Options(opts.devmap, opts.fmt, opts.resolve_links, {}, opts.cache_file)
     size = max(1, min(64, len(jobs) // (workers * 8)))
     chunks = [jobs[i : i + size] for i in range(0, len(jobs), size)]
     # The parent is one of the workers: it takes chunks from the back while

@@ -10,11 +10,10 @@ the exit code.
 
 from __future__ import annotations
 
-import json
-import re
 import sys
 
 from .errors import BAD, CHANGED, INTERNAL, OK
+from .lazy import Pattern
 from .pipeline import FileResult
 
 
@@ -108,6 +107,8 @@ class Report:
     def finish(self) -> int:
         """Print the JSON report and the summary line; the exit code."""
         if self.json:
+            import json
+
             summary = {
                 "changed": self.changed,
                 "unchanged": self.unchanged,
@@ -147,7 +148,7 @@ class Report:
         return OK
 
 
-_LOCATED = re.compile(r"^(?P<path>.*?):(?P<line>\d+):(?P<col>\d+): error: ")
+_LOCATED = Pattern(r"^(?P<path>.*?):(?P<line>\d+):(?P<col>\d+): error: ")
 
 
 def error_record(text: str, kind: str | None, path: str | None = None) -> dict:

@@ -11,36 +11,44 @@ name rather than the link's when both are walked.
 from __future__ import annotations
 
 import errno
-import fnmatch
 import os
-import re
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Iterable
+from collections.abc import Iterable
+
+from .records import Record
 
 DEFAULT_INCLUDE = ("*.cfg", "*.sxp", "xend-config.sxp")
 SKIP_DIRS = {".git", ".hg", ".svn", "CVS", ".bzr", "_darcs", "__pycache__"}
 
 
-@dataclass
-class Job:
-    path: str  # as the user should see it
-    real: str  # the file to read and write (symlinks resolved)
-    # --out-dir: where the converted content goes (relative to DIR), and the
-    # symbolic links to reproduce there as (relative path, link text).
-    outs: list[str] = field(default_factory=list)
-    links: list[tuple[str, str]] = field(default_factory=list)
+class Job(Record):
+    __slots__ = _fields = ("path", "real", "outs", "links")
+
+    def __init__(
+        self,
+        path: str,  # as the user should see it
+        real: str,  # the file to read and write (symlinks resolved)
+        # --out-dir: where the converted content goes (relative to DIR), and
+        # the symbolic links to reproduce there as (relative path, link text).
+        outs: list[str] | None = None,
+        links: list[tuple[str, str]] | None = None,
+    ) -> None:
+        self.path = path
+        self.real = real
+        self.outs = [] if outs is None else outs
+        self.links = [] if links is None else links
 
 
-@dataclass
 class _Entry:
     """One name the walk reached."""
 
-    shown: str
-    real: str | None  # None until a pending link is resolved
-    rel: str  # relative path ('/' separators) under the walked folder
-    link: str | None  # the link text of a relative link inside the tree
-    is_link: bool
+    __slots__ = ("shown", "real", "rel", "link", "is_link")
+
+    def __init__(self, shown, real, rel, link, is_link) -> None:
+        self.shown = shown
+        self.real: str | None = real  # None until a pending link is resolved
+        self.rel = rel  # relative path ('/' separators) under the walked folder
+        self.link: str | None = link  # the text of a relative link in the tree
+        self.is_link: bool = is_link
 
 
 def collect(
@@ -57,11 +65,11 @@ def collect(
         if arg == "-":
             stdin = True
             continue
-        p = Path(arg)
-        if p.is_dir():
+        p = arg or "."  # (as pathlib reads an empty name)
+        if os.path.isdir(p):
             top = os.path.normpath(arg)
             walker.walk(arg, "", "" if top == "." else top, os.path.realpath(arg))
-        elif p.is_file():
+        elif os.path.isfile(p):
             walker.entry(arg, os.path.basename(arg), None)
         else:
             walker.errors.append(f"{arg}: error: no such file or directory")
@@ -74,8 +82,9 @@ def collect(
 
 class _Walker:
     def __init__(self, include, exclude, skip):
-        self.inc_rx = _globs(tuple(include) or DEFAULT_INCLUDE)
-        self.exc_rx = _globs(exclude)
+        self.include = tuple(include) or DEFAULT_INCLUDE
+        self.exclude = tuple(exclude)
+        self.inc_rx = self.exc_rx = None  # compiled when a folder is walked
         self.skip_real = {os.path.realpath(s) for s in skip}
         self.errors: list[str] = []
         self.entries: list[_Entry] = []
@@ -115,6 +124,9 @@ class _Walker:
             self.errors.append(f"{folder}: error: cannot read folder: {e.strerror}")
             return
         self.walked.add((real_root, rel_dir))
+        if self.inc_rx is None:
+            self.inc_rx = _globs(self.include)
+            self.exc_rx = _globs(self.exclude)
         subdirs = []
         for e in found:
             if e.name.startswith("."):
@@ -218,9 +230,12 @@ def _jobs(entries: list[_Entry]) -> list[Job]:
     return [by_real[r] for r in order]
 
 
-def _globs(globs: Iterable[str]) -> "re.Pattern[str] | None":
+def _globs(globs: Iterable[str]):
     """One regular expression for a set of shell globs (None for no globs)."""
     globs = tuple(globs)
     if not globs:
         return None
+    import fnmatch
+    import re
+
     return re.compile("|".join(f"(?:{fnmatch.translate(g)})" for g in globs))

@@ -26,20 +26,18 @@ disagree on which one wins, and the policy gate must not depend on it.
 
 from __future__ import annotations
 
-import json
-import re
 from functools import lru_cache
-
 
 from ..document import Document, List, ParseError, Scalar, Str
 from ..grammar import lalr_parser
+from ..lazy import Pattern
 
 GRAMMAR = "json.lark"
 FMT = "json"
 
 # A JSON text starts with '{', or with '[' followed by a value or ']'.  A
 # Python config never starts so (``[a, b] = ...`` has a name after '[').
-_START = re.compile(r'\A\ufeff?[ \t\r\n]*(?:\{|\[[ \t\r\n]*[\[{"\]\-0-9tfn])')
+_START = Pattern(r'\A\ufeff?[ \t\r\n]*(?:\{|\[[ \t\r\n]*[\[{"\]\-0-9tfn])')
 
 
 class Object(List):
@@ -62,10 +60,16 @@ class Member(List):
 
 
 def looks_like_json(text: str) -> bool:
+    # (most texts are told by their first character: no pattern compiled)
+    head = text[1:] if text.startswith("\ufeff") else text
+    if head.lstrip(" \t\r\n")[:1] not in ("{", "["):
+        return False
     return _START.match(text) is not None
 
 
 def quote(value: str, _quote: str = '"') -> str:
+    import json  # (here: every file is tested by looks_like_json)
+
     return json.dumps(value, ensure_ascii=False)
 
 
@@ -78,6 +82,8 @@ class _Build:
     lark Transformer when the parser is built)."""
 
     def string(self, children):
+        import json
+
         tok = children[0]
         return Str(tok.start_pos, tok.end_pos, json.loads(tok), '"')
 
@@ -178,7 +184,7 @@ def _shift(top, by: int):
 
 
 # One JSON value each (string, number, literal, '[' or '{'): the budget.
-_VALUES = re.compile(r'("(?:[^"\\\n]|\\.)*"|-?[0-9][0-9.eE+-]*|true|false|null|[\[{])')
+_VALUES = Pattern(r'("(?:[^"\\\n]|\\.)*"|-?[0-9][0-9.eE+-]*|true|false|null|[\[{])')
 
 
 def parse(text: str, path: str = "-") -> Document:

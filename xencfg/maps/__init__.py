@@ -16,23 +16,30 @@ one module per source beside them.
 
 from __future__ import annotations
 
+import importlib
 import re
 import sys
 
-from . import dlmcfgmgr, dlnkmgr, multipath, plain, powermt
 from .base import MapError, aix_error, content_lines, empty_map
 from .devicemap import LU_SCHEMES, DeviceMap, MultipathDevice, PathInfo
 
 FORMATS = ("auto", "dlmcfgmgr", "dlnkmgr", "multipath", "powermt", "plain")
 
-#: the parser of each source, in the order detection tries them
+#: the module of each source's parser, in the order detection tries them;
+#: a parser is imported when its format is chosen or tried (see source())
 SOURCES = {
-    "dlmcfgmgr": dlmcfgmgr,
-    "dlnkmgr": dlnkmgr,
-    "powermt": powermt,
-    "multipath": multipath,
-    "plain": plain,
+    "dlmcfgmgr": "xencfg.maps.dlmcfgmgr",
+    "dlnkmgr": "xencfg.maps.dlnkmgr",
+    "powermt": "xencfg.maps.powermt",
+    "multipath": "xencfg.maps.multipath",
+    "plain": "xencfg.maps.plain",
 }
+
+
+def source(name: str):
+    """The parser module of the source ``name`` (a key of :data:`SOURCES`):
+    it has ``looks_like(text)`` and ``parse(lines)``."""
+    return importlib.import_module(SOURCES[name])
 
 
 def detect(text: str) -> str:
@@ -41,16 +48,18 @@ def detect(text: str) -> str:
     Raises :class:`MapError` when the text is no device map we know.
     """
     lines = text.splitlines()
-    content = list(content_lines(lines))
-    if not content:
+    content = content_lines(lines)
+    first = next(content, None)
+    if first is None:
         raise empty_map()
-    for no, line in content:
-        if re.search(r"\bhdisk(?:power)?\d+\b", line):
-            raise aix_error(no)
-    for name, mod in SOURCES.items():
-        if mod.looks_like(text):
+    if "hdisk" in text:  # (a test of the text spares a search of each line)
+        for no, line in [first, *content]:
+            if re.search(r"\bhdisk(?:power)?\d+\b", line):
+                raise aix_error(no)
+    for name in SOURCES:
+        if source(name).looks_like(text):
             return name
-    for no, line in content:
+    for no, line in content_lines(lines):
         s = line.strip()
         if s.startswith("(") or "(uname " in s:
             raise MapError(
@@ -63,7 +72,7 @@ def detect(text: str) -> str:
         "not a device map: expected the output of 'dlmcfgmgr -v', "
         "'dlnkmgr view -lu', 'multipath -ll', 'powermt display dev=all' "
         "or lines of 'SCSI-DISK MULTIPATH-DEVICE'",
-        content[0][0],
+        first[0],
     )
 
 
@@ -79,7 +88,9 @@ def parse_map(text: str, fmt: str = "auto", path: str = "-") -> DeviceMap:
             fmt = detect(text)
         elif not any(content_lines(text.splitlines())):
             raise empty_map()
-        return SOURCES[fmt].parse(text.splitlines())
+        dm = source(fmt).parse(text.splitlines())
+        dm.origin = f"{fmt}\0{text}"
+        return dm
     except MapError as err:
         if err.path is None:
             err.path = path

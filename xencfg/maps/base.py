@@ -8,10 +8,9 @@ all from here, never from the package (which imports the parsers).
 
 from __future__ import annotations
 
-import re
-
+from ..lazy import Pattern
 from .devicemap import LU_SCHEMES, DeviceMap, MultipathDevice, PathInfo
-from .names import HDLM_RE, is_aix, is_scsi_whole_disk, normalize, split_partition
+from .names import HDLM_RE, is_aix, is_scsi_whole_disk, normalize
 
 
 class MapError(Exception):
@@ -37,12 +36,15 @@ class MapError(Exception):
 
 # -- shared parsing helpers ------------------------------------------------
 
-_ELLIPSIS_RE = re.compile(r"^[\s:]*:[\s:]*$|^\s*(?:\.\.\.|\u2026)\s*$")
-_PROMPT_RE = re.compile(
+# Each predicate first tests for a character its pattern cannot match
+# without (most lines of a map have none): a map of many rows is read
+# without running, or even compiling, these patterns.
+_ELLIPSIS_RE = Pattern(r"^[\s:]*:[\s:]*$|^\s*(?:\.\.\.|\u2026)\s*$")
+_PROMPT_RE = Pattern(
     r"^\s*(?:\[[^\]\n]*\]\s*|[\w.-]+@[\w.-]+(?::\S*)?\s*|[\w.-]+:\S*\s*)?[#$%]\s*(?P<cmd>.*)$"
 )
-_KAPL_RE = re.compile(r"^\s*(?P<id>KAPL\d{5}-(?P<sev>[IWE]))\b\s*(?P<text>.*)$")
-_LOG_RE = re.compile(r"^\s*[A-Z][a-z]{2}\s+\d{1,2}\s+\d\d:\d\d:\d\d\s*\|")
+_KAPL_RE = Pattern(r"^\s*(?P<id>KAPL\d{5}-(?P<sev>[IWE]))\b\s*(?P<text>.*)$")
+_LOG_RE = Pattern(r"^\s*[A-Z][a-z]{2}\s+\d{1,2}\s+\d\d:\d\d:\d\d\s*\|")
 
 
 def is_blank(line: str) -> bool:
@@ -51,16 +53,22 @@ def is_blank(line: str) -> bool:
 
 def is_ellipsis(line: str) -> bool:
     """A ``:`` elision row (only whitespace and ``:``) as printed in manuals."""
+    if ":" not in line and "..." not in line and "\u2026" not in line:
+        return False
     return _ELLIPSIS_RE.match(line) is not None
 
 
 def is_prompt(line: str) -> bool:
     """A shell prompt line: ``#``, ``# /sbin/dlmcfgmgr -v``, ``[root@h ~]# ...``."""
+    if "#" not in line and "$" not in line and "%" not in line:
+        return False
     return _PROMPT_RE.match(line) is not None
 
 
 def kapl(line: str) -> tuple[str, str] | None:
     """``(severity, message)`` for an HDLM ``KAPLnnnnn-X`` message line."""
+    if "KAPL" not in line:
+        return None
     m = _KAPL_RE.match(line)
     if not m:
         return None
@@ -69,6 +77,8 @@ def kapl(line: str) -> tuple[str, str] | None:
 
 def is_log_line(line: str) -> bool:
     """multipath log noise such as ``Oct 13 10:24:01 | message``."""
+    if "|" not in line:
+        return False
     return _LOG_RE.match(line) is not None
 
 
@@ -118,7 +128,7 @@ class Builder:
                 f"{name} is listed twice (first at line {self._devs[name].line})",
                 line,
             )
-        dev = MultipathDevice(name=name, paths=[], status=status, line=line)
+        dev = MultipathDevice(name, [], status, line)
         if lu is not None:
             self.set_lu(dev, lu, line)
         self._devs[name] = dev
@@ -146,8 +156,8 @@ class Builder:
         status: str,
         line: int,
     ) -> None:
-        where = f" {':'.join(map(str, hctl))}" if hctl else ""
         if device is None:
+            where = f" {':'.join(map(str, hctl))}" if hctl else ""
             self.note(
                 line,
                 f"path{where} of {dev.name} has no SCSI device ('-'); skipped",
@@ -177,7 +187,7 @@ class Builder:
                     line,
                 )
             self._hctl.setdefault(hctl, (device or "-", line))
-        dev.paths.append(PathInfo(device=device, hctl=hctl, status=status, line=line))
+        dev.paths.append(PathInfo(device, hctl, status, line))
 
     def finish(self) -> DeviceMap:
         if not self.map.devices and not self.map.excluded:
@@ -247,11 +257,14 @@ def scsi_disk(raw: str, label: str, line: int) -> str:
     return device
 
 
-def hdlm_device(raw: str, what: str, line: int) -> str:
+def hdlm_device(raw: str, what: str | None, line: int) -> str:
     """A whole HDLM device (``sddlmaa`` -> ``/dev/sddlmaa``) or an error
-    naming *what* was read."""
+    naming *what* was read (None: *raw*, quoted)."""
     name = normalize(raw)
-    if not HDLM_RE.match(name) or split_partition(name)[1]:
+    m = HDLM_RE.match(name)
+    # (a partition is what split_partition would split off: the digits)
+    if m is None or m.group("part") is not None:
+        what = repr(raw) if what is None else what
         raise MapError(f"{what} is not an HDLM device name", line)
     return name
 

@@ -7,7 +7,6 @@ each, and the questions a transform asks of it ("what replaces
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from functools import cached_property
 
 from .names import (
@@ -19,6 +18,7 @@ from .names import (
     split_partition,
     valid_partition,
 )
+from ..records import Record
 
 #: multipath device kind of each source ("plain" depends on its targets)
 SOURCE_KIND = {
@@ -29,24 +29,41 @@ SOURCE_KIND = {
 }
 
 
-@dataclass
-class PathInfo:
-    device: str | None  # "/dev/sda", or None when the tool shows "-"
-    hctl: tuple[int, int, int, int] | None
-    status: str = ""  # e.g. "active", "Online", "" if unknown
-    line: int = 0
+class PathInfo(Record):
+    __slots__ = _fields = ("device", "hctl", "status", "line")
+
+    def __init__(
+        self,
+        device: str | None,  # "/dev/sda", or None when the tool shows "-"
+        hctl: tuple[int, int, int, int] | None,
+        status: str = "",  # e.g. "active", "Online", "" if unknown
+        line: int = 0,
+    ) -> None:
+        self.device = device
+        self.hctl = hctl
+        self.status = status
+        self.line = line
 
 
-@dataclass
-class MultipathDevice:
-    name: str  # "/dev/sddlmaa", "/dev/mapper/mpatha", "/dev/emcpowera"
-    paths: list[PathInfo] = field(default_factory=list)
-    status: str = ""  # "configured", "unconfigured", "" if the tool has none
-    line: int = 0
-    #: the LU behind it, as the source names it (see :data:`LU_SCHEMES`):
-    #: "wwid:3600...", "hitachi:412905:000800", "emc:000290101523:17C6";
-    #: None when the source does not say (dlmcfgmgr -v, plain maps)
-    lu: str | None = None
+class MultipathDevice(Record):
+    __slots__ = _fields = ("name", "paths", "status", "line", "lu")
+
+    def __init__(
+        self,
+        name: str,  # "/dev/sddlmaa", "/dev/mapper/mpatha", "/dev/emcpowera"
+        paths: list[PathInfo] | None = None,
+        status: str = "",  # "configured", "unconfigured", "" if the tool has none
+        line: int = 0,
+        #: the LU behind it, as the source names it (see :data:`LU_SCHEMES`):
+        #: "wwid:3600...", "hitachi:412905:000800", "emc:000290101523:17C6";
+        #: None when the source does not say (dlmcfgmgr -v, plain maps)
+        lu: str | None = None,
+    ) -> None:
+        self.name = name
+        self.paths = [] if paths is None else paths
+        self.status = status
+        self.line = line
+        self.lu = lu
 
 
 #: how each source names a LU: multipath -ll the WWID, dlnkmgr view -lu the
@@ -54,13 +71,26 @@ class MultipathDevice:
 LU_SCHEMES = {"multipath": "wwid", "dlnkmgr": "hitachi", "powermt": "emc"}
 
 
-@dataclass
-class DeviceMap:
-    source: str
-    devices: list[MultipathDevice] = field(default_factory=list)
-    excluded: list[MultipathDevice] = field(default_factory=list)
-    warnings: list[tuple[int, str]] = field(default_factory=list)
-    notes: list[tuple[int, str]] = field(default_factory=list)
+class DeviceMap(Record):
+    # (No __slots__: the look-up tables below are cached on the instance.)
+    _fields = ("source", "devices", "excluded", "warnings", "notes")
+
+    def __init__(
+        self,
+        source: str,
+        devices: list[MultipathDevice] | None = None,
+        excluded: list[MultipathDevice] | None = None,
+        warnings: list[tuple[int, str]] | None = None,
+        notes: list[tuple[int, str]] | None = None,
+    ) -> None:
+        self.source = source
+        self.devices = [] if devices is None else devices
+        self.excluded = [] if excluded is None else excluded
+        self.warnings = [] if warnings is None else warnings
+        self.notes = [] if notes is None else notes
+        #: what parse_map read it from ("FORMAT\0TEXT"): the cache's name for
+        #: the map (None: the map is named by its repr)
+        self.origin: str | None = None
 
     # -- LU identity ---------------------------------------------------------
 

@@ -19,20 +19,22 @@ from __future__ import annotations
 
 import re
 
+from ..lazy import Pattern
 from .base import (
     DeviceMap,
     MapError,
     RowReader,
     aix_error,
     hdlm_device,
+    is_blank,
     is_ellipsis,
     is_prompt,
 )
-from .names import is_aix, is_scsi_disk, is_scsi_whole_disk, normalize
+from .names import SCSI_RE, is_aix, normalize
 
 COLUMNS = ("HDevName", "Management", "Device", "Host", "Channel", "Target", "Lun")
 HEADER_RE = re.compile(r"^\s*" + r"\s+".join(COLUMNS) + r"\s*$", re.IGNORECASE)
-_HEADERISH_RE = re.compile(r"^\s*HDevName\s+Management\b", re.IGNORECASE)
+_HEADERISH_RE = Pattern(r"^\s*HDevName\s+Management\b", re.IGNORECASE)
 
 
 def looks_like(text: str) -> bool:
@@ -40,9 +42,14 @@ def looks_like(text: str) -> bool:
 
 
 def _hctl(fields: list[str], no: int) -> tuple[int, int, int, int]:
+    if len(fields) == 4:
+        h, c, t, lun = fields
+        # (isdecimal: as \d+, Unicode decimal digits, which int() reads)
+        if h.isdecimal() and c.isdecimal() and t.isdecimal() and lun.isdecimal():
+            return int(h), int(c), int(t), int(lun)
     out = []
     for name, value in zip(COLUMNS[3:], fields):
-        if not re.fullmatch(r"\d+", value):
+        if not value.isdecimal():  # (as \d+: Unicode decimal digits, int() reads them)
             raise MapError(f"{name} {value!r} is not a number", no)
         out.append(int(value))
     return tuple(out)  # type: ignore[return-value]
@@ -56,9 +63,10 @@ def _device(value: str, no: int) -> str | None:
         raise aix_error(no)
     if dev.startswith("/dev/sddlm"):
         raise MapError(f"Device {value!r} is an HDLM device, not a SCSI disk", no)
-    if not is_scsi_disk(dev):
+    m = SCSI_RE.match(dev)  # (is_scsi_disk, then is_scsi_whole_disk)
+    if m is None:
         raise MapError(f"Device {value!r} is not a SCSI disk (/dev/sdX)", no)
-    if not is_scsi_whole_disk(dev):
+    if m.group("part") is not None:
         raise MapError(f"Device {value!r} is a partition, not a whole disk", no)
     return dev
 
@@ -73,6 +81,21 @@ class _Reader(RowReader):
         super().__init__()
         self.header_seen = False
         self.elided = False
+
+    def read(self, lines: list[str]) -> None:
+        """RowReader.read, but a line that starts with ``/dev/sd`` after the
+        header goes straight to ``row``: ``skip`` is False for it (no
+        elision, message, header or prompt starts so), and such lines are
+        most of a capture."""
+        for no, line in enumerate(lines, 1):
+            if self.header_seen and line.lstrip().startswith("/dev/sd"):
+                self.row(no, line)
+            elif is_blank(line):
+                continue
+            elif self.skip(no, line):
+                self.current = None
+            else:
+                self.row(no, line)
 
     def skip(self, no: int, line: str) -> bool:
         """True for a line that is no row: an elision, a tool message, the
@@ -115,7 +138,7 @@ class _Reader(RowReader):
             raise MapError(f"unrecognized dlmcfgmgr row: {line.strip()!r}", no)
 
     def _device_row(self, no: int, fields: list[str]) -> None:
-        name = hdlm_device(fields[0], repr(fields[0]), no)
+        name = hdlm_device(fields[0], None, no)
         if len(fields) != 7:
             raise MapError(
                 f"expected 7 fields ({' '.join(COLUMNS)}), found {len(fields)}",

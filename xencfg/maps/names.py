@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from ..lazy import Pattern
+
 #: partition numbers 1..15 (a SCSI disk has 16 minors: the disk and 15 parts)
 PART = r"(?:[1-9]|1[0-5])"
 
@@ -16,13 +18,13 @@ SCSI_RE = re.compile(rf"^/dev/sd(?!dlm)(?P<disk>[a-z]{{1,4}})(?P<part>{PART})?$"
 #: ``/dev/sddlm`` + 2 or 3 letters a-p, optional partition 1-15
 HDLM_RE = re.compile(rf"^/dev/sddlm(?P<disk>[a-p]{{2,3}})(?P<part>{PART})?$")
 #: ``/dev/emcpower`` + letters, optional partition 1-15
-POWERPATH_RE = re.compile(rf"^/dev/emcpower(?P<disk>[a-z]+)(?P<part>{PART})?$")
+POWERPATH_RE = Pattern(rf"^/dev/emcpower(?P<disk>[a-z]+)(?P<part>{PART})?$")
 #: ``/dev/mapper/NAME`` (partition forms are distribution dependent)
-MAPPER_RE = re.compile(r"^/dev/mapper/(?P<name>[^/\s]+)$")
+MAPPER_RE = Pattern(r"^/dev/mapper/(?P<name>[^/\s]+)$")
 #: AIX disk names (not Linux devices at all)
-AIX_RE = re.compile(r"^(?:/dev/)?r?hdisk(?:power)?\d+$")
+AIX_RE = Pattern(r"^(?:/dev/)?r?hdisk(?:power)?\d+$")
 
-_BARE = re.compile(r"^(?:sd[a-z]{1,4}|sddlm[a-p]{2,3}|emcpower[a-z]+)\d*$")
+_BARE = Pattern(r"^(?:sd[a-z]{1,4}|sddlm[a-p]{2,3}|emcpower[a-z]+)\d*$")
 _TRAILING_DIGITS = re.compile(r"^(?P<base>.*?[^\d])(?P<part>\d+)$")
 
 
@@ -33,7 +35,7 @@ def normalize(name: str) -> str:
     anything else (already absolute, or unknown) is returned stripped.
     """
     name = name.strip()
-    if _BARE.match(name):
+    if name.startswith(("sd", "emcpower")) and _BARE.match(name):
         return "/dev/" + name
     return name
 
@@ -58,7 +60,7 @@ def is_powerpath(path: str) -> bool:
 
 
 def is_aix(name: str) -> bool:
-    return AIX_RE.match(name) is not None
+    return "hdisk" in name and AIX_RE.match(name) is not None
 
 
 def split_partition(path: str) -> tuple[str, str]:

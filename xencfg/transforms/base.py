@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import posixpath
 import re
-from dataclasses import dataclass, field
-from typing import Callable
+from collections.abc import Callable
 
 from ..diskspec import DiskSpec, DiskSpecError, parse_disk, parse_uname
 from ..document import Document, Edit, Opaque, Str
 from ..maps import DeviceMap, names
+from ..records import Record
 from .disks import DiskSite, domain_name, find_disks
 from .findings import Finding
 from .otherkeys import other_keys
@@ -98,16 +98,23 @@ def looks_scsi(text: str) -> bool:
     return SCSI_PREFIX in text and not names.is_hdlm(text)
 
 
-@dataclass
-class Disk:
+class Disk(Record):
     """One disk being looked at: where it is, and what was found there."""
 
-    doc: Document
-    site: DiskSite
-    findings: list[Finding]
-    edits: list[Edit] = field(default_factory=list)
-    spec: DiskSpec | None = None
-    device: str | None = None  # the device it uses (after a migration)
+    _fields = ("doc", "site", "findings", "edits", "spec", "device")
+
+    def __init__(
+        self,
+        doc: Document,
+        site: DiskSite,
+        findings: list[Finding],
+        edits: list[Edit] | None = None,
+        spec: DiskSpec | None = None,
+        device: str | None = None,  # the device it uses (after a migration)
+    ) -> None:
+        self.doc, self.site, self.findings = doc, site, findings
+        self.edits = [] if edits is None else edits
+        self.spec, self.device = spec, device
 
     def find(self, kind, severity, message, old=None, new=None) -> None:
         line, col = self.doc.line_col(self.site.node.start)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from ..records import Record
 
 
-@dataclass
-class Finding:
+class Finding(Record):
     """One thing a transform saw at a place in a file.
 
     ``kind`` is one of:
@@ -25,15 +24,31 @@ class Finding:
     ``severity`` is "change", "warning" or "info".
     """
 
-    line: int
-    col: int
-    kind: str
-    severity: str
-    message: str
-    old: str | None = None
-    new: str | None = None
-    domain: str | None = None
-    path: str = "-"
+    __slots__ = ("line", "col", "kind", "severity", "message", "old", "new")
+    __slots__ += ("domain", "path")
+    _fields = __slots__
+
+    def __init__(
+        self,
+        line: int,
+        col: int,
+        kind: str,
+        severity: str,
+        message: str,
+        old: str | None = None,
+        new: str | None = None,
+        domain: str | None = None,
+        path: str = "-",
+    ) -> None:
+        self.line = line
+        self.col = col
+        self.kind = kind
+        self.severity = severity
+        self.message = message
+        self.old = old
+        self.new = new
+        self.domain = domain
+        self.path = path
 
     def text(self, verb: str = "would migrate") -> str:
         where = f"{self.path}:{self.line}:{self.col}"
@@ -46,6 +61,6 @@ class Finding:
         return f"{where}: {label}: {self.message}{dom}"
 
     def record(self) -> dict:
-        rec = asdict(self)
+        rec = {n: getattr(self, n) for n in self._fields}
         rec["column"] = self.col  # the name the --report json format promises
         return rec

@@ -3,13 +3,11 @@ finders of configs and of running-state dumps share."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from ..document import List, Node, Str
+from ..records import Record
 
 
-@dataclass
-class DiskSite:
+class DiskSite(Record):
     """One disk found in a document.
 
     ``node`` is a Str (a literal the migration may rewrite) or an Opaque
@@ -17,12 +15,25 @@ class DiskSite:
     "spec" for xl/xm disk specs and "uname" for S-expression unames.
     """
 
-    node: Node
-    form: str
-    domain: str | None = None
-    conditional: bool = False
-    note: str | None = None  # why the disk is left alone (dumps: driver domain)
-    note_kind: str = "unsupported"  # the finding kind of that note
+    __slots__ = ("node", "form", "domain", "conditional", "note")
+    __slots__ += ("note_kind",)
+    _fields = __slots__
+
+    def __init__(
+        self,
+        node: Node,
+        form: str,
+        domain: str | None = None,
+        conditional: bool = False,
+        note: str | None = None,  # why the disk is left alone (dumps: driver domain)
+        note_kind: str = "unsupported",  # the finding kind of that note
+    ) -> None:
+        self.node = node
+        self.form = form
+        self.domain = domain
+        self.conditional = conditional
+        self.note = note
+        self.note_kind = note_kind
 
 
 # How dom0 is named as a backend: xm's 4th field, xl's backend=, an
