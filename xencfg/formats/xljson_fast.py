@@ -9,9 +9,10 @@ import re
 from ..document import Document, List, ParseError, Scalar, Str
 
 # The terminals of grammars/json.lark, in one pattern; "bad" catches the rest.
+# (Strings unrolled, as in the grammar: constant memory for a long string.)
 _TOKEN = re.compile(
     r"""(?P<ws>[ \t\r\n]+)
-    |(?P<str>"(?:[^"\\\x00-\x1f]|\\["\\/bfnrt]|\\u[0-9a-fA-F]{4})*")
+    |(?P<str>"[^"\\\x00-\x1f]*(?:(?:\\["\\/bfnrt]|\\u[0-9a-fA-F]{4})[^"\\\x00-\x1f]*)*")
     |(?P<num>-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?)
     |(?P<lit>true|false|null)
     |(?P<open>[{\[])
