@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from xencfg.maps import FORMATS, DeviceMap, MapError, load_map, parse_map
+from xencfg import maps
 from xencfg.maps import names
 from xencfg.maps.render import table, to_json
 
@@ -757,3 +758,21 @@ def test_render():
 def test_devicemap_defaults():
     dm = DeviceMap(source="plain")
     assert dm.as_dict() == {} and dm.lookup("/dev/sda") is None
+
+
+def test_a_map_larger_than_any_is_refused_before_it_is_read():
+    text = "/dev/sda /dev/sddlmaa\n" * (maps.MAX_MAP_LINES + 1)
+    with pytest.raises(MapError) as err:
+        parse_map(text)
+    assert err.value.line == maps.MAX_MAP_LINES + 1
+    assert "more than 200,000 lines" in err.value.message
+    # Every way splitlines() breaks a line counts (old Mac maps end in \r).
+    with pytest.raises(MapError):
+        parse_map("a\r" * (maps.MAX_MAP_LINES + 1), "plain")
+
+
+def test_a_map_at_the_line_budget_is_read(monkeypatch):
+    monkeypatch.setattr(maps, "MAX_MAP_LINES", 3)
+    assert len(parse_map("/dev/sda /dev/sddlmaa\n" * 3, "plain").devices) == 1
+    with pytest.raises(MapError):
+        parse_map("/dev/sda /dev/sddlmaa\n" * 4, "plain")

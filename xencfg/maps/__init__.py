@@ -84,6 +84,7 @@ def parse_map(text: str, fmt: str = "auto", path: str = "-") -> DeviceMap:
     if text.startswith("\ufeff"):
         text = text[1:]
     try:
+        _check_size(text)
         if fmt == "auto":
             fmt = detect(text)
         elif not any(content_lines(text.splitlines())):
@@ -95,6 +96,25 @@ def parse_map(text: str, fmt: str = "auto", path: str = "-") -> DeviceMap:
         if err.path is None:
             err.path = path
         raise
+
+
+#: More line breaks than any device map has (multipath -ll of 4,096 LUs with
+#: 8 paths each is about 45,000 lines): a bigger text is refused before it
+#: is split, so a huge file costs neither minutes nor its size in lines.
+MAX_MAP_LINES = 200_000
+_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"  # what splitlines() splits at
+
+
+def _check_size(text: str) -> None:
+    breaks = 0
+    for c in _BREAKS:
+        breaks += text.count(c)
+        if breaks > MAX_MAP_LINES:
+            raise MapError(
+                f"more than {MAX_MAP_LINES:,} lines: larger than any device map; "
+                "not read",
+                MAX_MAP_LINES + 1,
+            )
 
 
 def load_map(path: str, fmt: str = "auto") -> DeviceMap:
