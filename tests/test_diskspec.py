@@ -7,12 +7,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conftest import CORPUS, corpus_files
+from xencfg.transforms.paths import block_device, is_block_target
 from xencfg.diskspec import (
     PREFIXES,
     DiskSpecError,
     Field,
-    block_device,
-    is_block_target,
     parse_disk,
     parse_uname,
     prefix_length,

@@ -57,34 +57,14 @@ __all__ = [
     "DiskSpecError",
     "parse_disk",
     "parse_uname",
-    "is_block_target",
-    "block_device",
 ]
 
-#: Legacy target prefixes, each may repeat (``tap:aio:``, ``tap2:tapdisk:aio:``).
-PREFIXES: tuple[str, ...] = (
-    # backend selectors, ignored by xl
-    "phy:",
-    "file:",
-    "tap:",
-    "tap2:",
-    "tapdisk:",
-    "aio:",
-    "ioemu:",
-    # image formats (xl: raw qcow qcow2 vhd; xend blktap: also vmdk sync ram)
-    "raw:",
-    "qcow:",
-    "qcow2:",
-    "vhd:",
-    "vmdk:",
-    "sync:",
-    "ram:",
-    # block scripts (xl: script=block-<name>)
-    "iscsi:",
-    "nbd:",
-    "enbd:",
-    "drbd:",
-)
+#: Legacy target prefixes, each may repeat (``tap:aio:``, ``tap2:tapdisk:aio:``):
+#: backend selectors, ignored by xl; image formats (xl: raw qcow qcow2 vhd;
+#: xend blktap also vmdk sync ram); block scripts (xl: script=block-<name>).
+_BACKENDS = ("phy:", "file:", "tap:", "tap2:", "tapdisk:", "aio:", "ioemu:")
+_IMAGES = ("raw:", "qcow:", "qcow2:", "vhd:", "vmdk:", "sync:", "ram:")
+PREFIXES: tuple[str, ...] = _BACKENDS + _IMAGES + ("iscsi:", "nbd:", "enbd:", "drbd:")
 _FORMAT_PREFIXES = {"raw:", "qcow:", "qcow2:", "vhd:", "vmdk:"}
 _SCRIPT_PREFIXES = {"iscsi:", "nbd:", "enbd:", "drbd:"}
 
@@ -94,18 +74,9 @@ FORMATS = frozenset({"raw", "qcow", "qcow2", "vhd", "qed", "empty"})
 
 #: Bare keywords that are flags, never positional values.
 FLAGS = frozenset(
-    {
-        "cdrom",
-        "direct-io-safe",
-        "discard",
-        "no-discard",
-        "colo",
-        "no-colo",
-        "trusted",
-        "untrusted",
-    }
+    {"cdrom", "direct-io-safe", "discard", "no-discard", "colo", "no-colo"}
+    | {"trusted", "untrusted"}
 )
-
 _WS = " \t\r\n"
 _KEY_RE = re.compile(r"([a-z][-a-z0-9_]*)=")
 _PREFIX_SET = frozenset(PREFIXES)
@@ -262,13 +233,13 @@ def _split_target(target: Field) -> tuple[str, Field]:
     return target.text[:plen], Field("path", target.text[plen:], start, target.end)
 
 
-def _prefix_parts(prefix: str) -> list[str]:
+def prefix_parts(prefix: str) -> list[str]:
     return _SPLIT_PREFIX_RE.findall(prefix)
 
 
 def _finish(spec: DiskSpec) -> DiskSpec:
     """Fill the convenience attributes from the fields."""
-    parts = _prefix_parts(spec.prefix) if spec.prefix else []
+    parts = prefix_parts(spec.prefix) if spec.prefix else []
     first: dict[str, str] = {}  # what spec.get() answers, in one pass
     for f in spec.fields:
         first.setdefault(f.name, f.text)
@@ -414,40 +385,3 @@ def _parse_disk(text: str) -> DiskSpec:
         f = fields[positional_access]  # xm calls the positional access "mode"
         fields[positional_access] = Field("mode", f.text, f.start, f.end)
     return _finish(DiskSpec(text, form, fields, target, prefix, path))
-
-
-def _as_spec(spec: DiskSpec | str) -> DiskSpec:
-    return parse_disk(spec) if isinstance(spec, str) else spec
-
-
-def is_block_target(spec: DiskSpec | str) -> bool:
-    """True when the target is a host block device as xl/xm treat it.
-
-    That is: backendtype absent or ``phy``, no block script, and either a
-    ``phy:`` prefix (``phy:sdc`` means /dev/sdc) or no prefix other than
-    ``raw:`` with a path under /dev/ (or a relative name, which xl prefixes
-    with /dev/).  ``file:``, ``tap*:``, ``qcow:``, ``iscsi:`` ... are false.
-    The format field is not consulted: a qcow2 image on /dev/sdb still lives
-    on a host block device.
-    """
-    spec = _as_spec(spec)
-    if spec.path is None or not spec.path.text:
-        return False
-    if spec.backendtype not in (None, "", "phy") or spec.script:
-        return False
-    parts = _prefix_parts(spec.prefix)
-    if any(p not in ("phy:", "raw:") for p in parts):
-        return False
-    if "phy:" in parts:
-        return True
-    path = spec.path.text
-    return path.startswith("/dev/") or (not path.startswith("/") and ":" not in path)
-
-
-def block_device(spec: DiskSpec | str) -> str | None:
-    """The host device path, normalised to /dev/..., or None if not a block target."""
-    spec = _as_spec(spec)
-    if not is_block_target(spec):
-        return None
-    path = spec.path.text
-    return path if path.startswith("/") else "/dev/" + path

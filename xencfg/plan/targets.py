@@ -3,7 +3,7 @@ the running disks can be compared with the configs (see running.py)."""
 
 from __future__ import annotations
 
-from ..diskspec import block_device
+from ..transforms.paths import block_device
 from ..transforms.migrate import Migrate
 
 

@@ -13,6 +13,7 @@ import posixpath
 import re
 from collections.abc import Callable
 
+from ..lazy import Pattern  # rare shapes: compiled when first met
 from ..diskspec import DiskSpec, DiskSpecError, parse_disk, parse_uname
 from ..document import Document, Edit, Opaque, Str
 from ..maps import DeviceMap, names
@@ -32,10 +33,10 @@ _SYMBOLIC = re.compile(r"^/dev/disk/by-[a-z-]+/")
 # Names that reach a device by a way only the host can follow: device
 # numbers (/dev/block/8:0, a bare 8:16), /proc and /sys views of /dev, and
 # the host's aliases (/dev/root may well be /dev/sda1).
-_BY_NUMBER = re.compile(r"^(?:/dev/(?:block|char)/.*|(?:/dev/)?\d+:\d+)$")
-_HOST_VIEW = re.compile(r"^/(?:proc|sys)/|^/dev/(?:root|fd/.*|std(?:in|out|err))$")
+_BY_NUMBER = Pattern(r"^(?:/dev/(?:block|char)/.*|(?:/dev/)?\d+:\d+)$")
+_HOST_VIEW = Pattern(r"^/(?:proc|sys)/|^/dev/(?:root|fd/.*|std(?:in|out|err))$")
 # A plain device name under /dev: /dev/xvda, /dev/vg0/lv1, /dev/mapper/a-b.
-_PLAIN_DEV = re.compile(r"^/dev(?:/[A-Za-z0-9_+@][-A-Za-z0-9_.+@]*)+$")
+_PLAIN_DEV = Pattern(r"^/dev(?:/[A-Za-z0-9_+@][-A-Za-z0-9_.+@]*)+$")
 
 SCSI, MULTIPATH, SYMBOLIC, SD_ODD, UNRESOLVED, OTHER = (
     "scsi",

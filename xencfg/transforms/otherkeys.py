@@ -19,8 +19,8 @@ sensitive): a warning says so.
 from __future__ import annotations
 
 import posixpath
-import re
 
+from ..lazy import Pattern  # rare shapes: compiled when first met
 from ..document import Document, Setting, Str
 from ..maps import names
 
@@ -58,9 +58,9 @@ HOST_SIDE = frozenset(
         "ioports",
     }
 )
-_PATHS = re.compile(r"/[^\s,'\"=;]*")
-_PHY_SD = re.compile(r"\bphy:sd(?!dlm)[a-z]")
-_SD = re.compile(r"^/dev/sd(?!dlm)[a-z]")
+_PATHS = Pattern(r"/[^\s,'\"=;]*")
+_PHY_SD = Pattern(r"\bphy:sd(?!dlm)[a-z]")
+_SD = Pattern(r"^/dev/sd(?!dlm)[a-z]")
 
 
 def reaches_scsi(text: str) -> bool:

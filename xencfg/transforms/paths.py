@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import re
 
-from ..diskspec import DiskSpec
+from ..lazy import Pattern  # rare shapes: compiled when first met
+from ..diskspec import DiskSpec, parse_disk, prefix_parts
 
 _SCRIPTS = ("iscsi:", "nbd:", "enbd:", "drbd:")
 _LOCAL_BACKENDS = (None, "", "phy", "qdisk", "tap", "standalone")
 _PREFIX = re.compile(r"[^:]*:")
-_DEV_NUMBER = re.compile(r"^\d+:\d+$")
+_DEV_NUMBER = Pattern(r"^\d+:\d+$")
 
 
 def host_path(spec: DiskSpec) -> str | None:
@@ -46,10 +47,49 @@ def host_path(spec: DiskSpec) -> str | None:
     return "/dev/" + path
 
 
-_LITERAL = re.compile(
+# xm's older reading, which the plan records disks by: a block device
+# is a phy: (or raw:) target, or a path under /dev/.
+def _as_spec(spec: DiskSpec | str) -> DiskSpec:
+    return parse_disk(spec) if isinstance(spec, str) else spec
+
+
+def is_block_target(spec: DiskSpec | str) -> bool:
+    """True when the target is a host block device as xl/xm treat it.
+
+    That is: backendtype absent or ``phy``, no block script, and either a
+    ``phy:`` prefix (``phy:sdc`` means /dev/sdc) or no prefix other than
+    ``raw:`` with a path under /dev/ (or a relative name, which xl prefixes
+    with /dev/).  ``file:``, ``tap*:``, ``qcow:``, ``iscsi:`` ... are false.
+    The format field is not consulted: a qcow2 image on /dev/sdb still lives
+    on a host block device.
+    """
+    spec = _as_spec(spec)
+    if spec.path is None or not spec.path.text:
+        return False
+    if spec.backendtype not in (None, "", "phy") or spec.script:
+        return False
+    parts = prefix_parts(spec.prefix)
+    if any(p not in ("phy:", "raw:") for p in parts):
+        return False
+    if "phy:" in parts:
+        return True
+    path = spec.path.text
+    return path.startswith("/dev/") or (not path.startswith("/") and ":" not in path)
+
+
+def block_device(spec: DiskSpec | str) -> str | None:
+    """The host device path, normalised to /dev/..., or None if not a block target."""
+    spec = _as_spec(spec)
+    if not is_block_target(spec):
+        return None
+    path = spec.path.text
+    return path if path.startswith("/") else "/dev/" + path
+
+
+_LITERAL = Pattern(
     r"""^\s*[uU]?(['"])((?:(?!\1)[^\\%]|%%|%[-+ #0]*\d*[diuxXo])*)\1\s*%"""
 )
-_NUMBER = re.compile(r"%[-+ #0]*\d*[diuxXo]")
+_NUMBER = Pattern(r"%[-+ #0]*\d*[diuxXo]")
 
 
 def computed_targets(raw: str) -> list[str] | None:
