@@ -17,6 +17,7 @@ the result is a located error: never a guess.
 from __future__ import annotations
 
 import ast
+import keyword
 import re
 import warnings
 from typing import Callable
@@ -48,11 +49,33 @@ def odd_node(doc: Document) -> tuple[Node, str] | None:
     return None
 
 
+# A name and a number side by side (``domid 5``), which no Python statement
+# has unless the name is a keyword (``return 5``, ``match 5:``).
+_SIDE_BY_SIDE = re.compile(r"(?<!\w)([A-Za-z_][A-Za-z0-9_]*)[ \t]+[0-9]")
+# What may open a string or comment, or join lines, before that.
+_OPENERS = re.compile(r"['\"#\\]")
+_KEYWORDS = frozenset(keyword.kwlist + keyword.softkwlist)
+
+
+def not_python(text: str) -> bool:
+    """True when ``text`` certainly is no Python (ast.parse would raise):
+    a name and a number side by side before any quote, ``#`` or
+    backslash, as every Xen S-expression file has (``(domid 5)``).  False
+    says nothing."""
+    opener = _OPENERS.search(text)
+    for m in _SIDE_BY_SIDE.finditer(text, 0, opener.start() if opener else len(text)):
+        if m.group(1) not in _KEYWORDS:
+            return True
+    return False
+
+
 def python_settings(text: str, path: str, parse_conf: Callable) -> bool:
     """True when ``text`` is also valid Python whose xm reading sets
     variables (and so might list disks the S-expression reading misses)."""
     if "=" not in text and "." not in text:
         return False  # no assignment and no method call: no xm setting
+    if not_python(text):
+        return False
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
