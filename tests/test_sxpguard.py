@@ -100,3 +100,23 @@ def test_generated_token_soup(tokens):
     text = " ".join(tokens)
     check(text)
     check("".join(tokens))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "x = 1  # a 5\n",
+        "# -*- sh -*-\n(xend-relocation-port 8002)\n",
+        "(a " + "x" * 100 + " 5)\n",
+        "(a" + " if 1" * 100 + " b 2)\n",
+    ],
+)
+def test_comments_long_names_and_many_keywords(text):
+    check(text)
+
+
+def test_comment_lines_before_the_first_pair():
+    assert not_python("# -*- sh -*-\n(xend-relocation-port 8002)\n")
+    assert not not_python("# a 5\n")
+    assert not not_python("(a " + "x" * 100 + " 5)\n")  # too long a name
+    assert not not_python("(a" + " if 1" * 100 + " b 2)\n")  # gave up

@@ -50,21 +50,41 @@ def odd_node(doc: Document) -> tuple[Node, str] | None:
 
 
 # A name and a number side by side (``domid 5``), which no Python statement
-# has unless the name is a keyword (``return 5``, ``match 5:``).
-_SIDE_BY_SIDE = re.compile(r"(?<!\w)([A-Za-z_][A-Za-z0-9_]*)[ \t]+[0-9]")
-# What may open a string or comment, or join lines, before that.
-_OPENERS = re.compile(r"['\"#\\]")
+# has unless the name is a keyword (``return 5``, ``match 5:``): found by
+# the name's last character (a pattern that starts with a character class
+# is searched fast), then the name, of at most 64 characters.
+_PAIR = re.compile(r"[A-Za-z0-9_][ \t]+[0-9]")
+_NAME_ENDING = re.compile(r"(?<!\w)[A-Za-z_][A-Za-z0-9_]*\Z")
+# What may open a string, or join lines, before that.
+_OPENERS = re.compile(r"['\"\\]")
 _KEYWORDS = frozenset(keyword.kwlist + keyword.softkwlist)
+_TRIES = 64
 
 
 def not_python(text: str) -> bool:
     """True when ``text`` certainly is no Python (ast.parse would raise):
-    a name and a number side by side before any quote, ``#`` or
-    backslash, as every Xen S-expression file has (``(domid 5)``).  False
-    says nothing."""
+    a name and a number side by side, outside a comment and before any
+    quote or backslash, as every Xen S-expression file has (``(domid
+    5)``).  False says nothing."""
     opener = _OPENERS.search(text)
-    for m in _SIDE_BY_SIDE.finditer(text, 0, opener.start() if opener else len(text)):
-        if m.group(1) not in _KEYWORDS:
+    end = opener.start() if opener else len(text)
+    line_end = comment = -1  # the line of the last pair, and its first '#'
+    for tried, m in enumerate(_PAIR.finditer(text, 0, end)):
+        if tried == _TRIES:
+            return False  # (bounded work for any text)
+        at = m.start()
+        if at > line_end:  # each line is searched once
+            line_start = text.rfind("\n", 0, at) + 1
+            line_end = text.find("\n", at)
+            if line_end < 0:
+                line_end = len(text)
+            comment = text.find("#", line_start, line_end)
+            if comment < 0:
+                comment = line_end
+        if at >= comment:
+            continue
+        name = _NAME_ENDING.search(text, max(0, at - 63), at + 1)
+        if name is not None and name.group() not in _KEYWORDS:
             return True
     return False
 
