@@ -258,17 +258,34 @@ def _scan(text: str) -> tuple[list | None, int]:
     """(nodes, end) for a file of simple lines and trivia, else (None, the
     offset of the first statement that is not a simple line)."""
     trivia, line = _scanners()
-    k = line.groups - 4  # the key's group, less one
-    key_g, op_g, list_g = k + 1, k + 2, k + 3
-    match, items_in = line.match, _ITEMS.finditer
-    body = []
-    append = body.append
+    match = line.match
+    body: list = []
+    # Lines are turned into nodes 64 at a time, so that a file found not
+    # to be xl (an xm file's first lines are often simple) costs no nodes.
+    lines = []
     pos = 0
     while True:
         m = match(text, pos)
         if m is None:
             break
         pos = m.end()
+        lines.append(m)
+        if len(lines) == 64:
+            _settings(text, lines, line.groups - 4, body)
+            lines = []
+    pos = trivia.match(text, pos).end()
+    if pos < len(text):
+        return None, pos
+    _settings(text, lines, line.groups - 4, body)
+    return body, pos
+
+
+def _settings(text: str, lines: list[re.Match], k: int, body: list) -> None:
+    """The Settings of simple ``lines`` (matches of the line pattern, whose
+    key is group ``k`` + 1) appended to ``body``."""
+    key_g, op_g, list_g = k + 1, k + 2, k + 3
+    items_in, append = _ITEMS.finditer, body.append
+    for m in lines:
         s, e = m.span(m.lastindex)
         if m.lastindex == list_g:
             items = []
@@ -291,18 +308,8 @@ def _scan(text: str) -> tuple[list | None, int]:
             else:
                 value = Scalar(s, e, raw)
         key_start = m.start(key_g)
-        append(
-            Setting(
-                key_start,
-                e,
-                key=m.group(key_g),
-                op=m.group(op_g),
-                value=value,
-                key_start=key_start,
-            )
-        )
-    pos = trivia.match(text, pos).end()
-    return (body, pos) if pos >= len(text) else (None, pos)
+        # (start, end, key, op, value, key_start), positional: cheaper
+        append(Setting(key_start, e, m.group(key_g), m.group(op_g), value, key_start))
 
 
 # A statement start no xl rule accepts: a name not followed by '=' or '+='

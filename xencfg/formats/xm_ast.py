@@ -250,17 +250,8 @@ class _Reader:
             node = self.value(value, at, call_paren)
         start, end = self.span(st)
         key_start, key_end = self.span(key)
-        self.body.append(
-            Setting(
-                start,
-                end,
-                key=self.text[key_start:key_end],
-                op=op,
-                value=node,
-                key_start=key_start,
-                conditional=cond,
-            )
-        )
+        key = self.text[key_start:key_end]
+        self.body.append(Setting(start, end, key, op, node, key_start, cond))
 
     def attr_start(self, attr: ast.Attribute) -> int:
         end = self.span(attr)[1]
