@@ -18,7 +18,10 @@ from ..document import Document, List, ParseError, Scalar, Setting, Str
 from ..grammar import grammar_text
 from . import escapes
 from .limits import MAX_XL_VALUES, POSSESSIVE, check_values
-from .xl_errors import STRING as _STR, check_depth, located, position
+from .xl_errors import STRING as _STR
+from .xl_errors import check_depth as _check_depth
+from .xl_errors import located as _located
+from .xl_errors import position as _position
 from ..grammar_terms import terminals
 
 # lark is imported when the parser is first needed: a file of simple lines
@@ -337,23 +340,23 @@ class Foreign(Exception):
         try:
             _parser().parse(self.text)
         except UnexpectedInput as err:
-            return located(self.text, err)
-        line, col = position(self.text, self.offset)  # pragma: no cover
+            return _located(self.text, err)
+        line, col = _position(self.text, self.offset)  # pragma: no cover
         return ParseError("not an xl statement", line, col)
 
 
 def parse(text: str, path: str = "-", foreign_ok: bool = False) -> Document:
     """Parse xl config text (decoded with surrogateescape) into a Document."""
-    check_values(text, _VALUES, position, MAX_XL_VALUES)
+    check_values(text, _VALUES, _position, MAX_XL_VALUES)
     body, stop = _scan(text)
     if body is None:
         if foreign_ok and _FOREIGN.match(text, stop):
             raise Foreign(text, stop)
-        check_depth(text)
+        _check_depth(text)
         from lark import UnexpectedInput
 
         try:
             body = _parser().parse(text)
         except UnexpectedInput as err:
-            raise located(text, err) from None
+            raise _located(text, err) from None
     return Document(text, "xl", body, quote, path)
