@@ -8,7 +8,6 @@ edits; where it is not sure it declines and libcst reads the file.
 from __future__ import annotations
 
 import random
-import re
 from dataclasses import asdict
 
 import pytest
@@ -345,6 +344,8 @@ def test_declined_exactly_when_nested_too_deep(shape):
 
 
 # The text test as one regular expression (what declined_text replaces).
+import re  # noqa: E402
+
 _DECLINE_RX = re.compile(
     "[\r\f\v\0\ufeff\ud800-\udfff]|(?<![A-Za-z0-9_])[rRbB]?[fF][rRbB]?['\"]"
 )
