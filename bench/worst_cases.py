@@ -58,6 +58,11 @@ CASES = [
     ("sxp long string", "config", lambda n: _fill('(domain (name "', "a", '"))\n', n)),
     ("sxp many lists", "config", lambda n: _fill("(domain ", "()", ")\n", n)),
     ("sxp many atoms", "config", lambda n: _fill("(domain ", "a ", ")\n", n)),
+    (
+        "sxp keyword pairs",
+        "config",
+        lambda n: _fill("(domain ", "if" + " " * 20 + "1 ", ".)\n", n),
+    ),
     ("sxp many domains", "config", lambda n: _fill("", "(a b)", "\n", n)),
     ("sxp deep parens", "config", lambda n: _fill("", "(", "", n)),
     ("sxp unclosed string", "config", lambda n: _fill('(domain (name "', "a", "\n", n)),

@@ -512,3 +512,28 @@ def test_fuzz_corpus_mutations():
         assert shape(sxp_lark.parse_lark(text).body) == shape(doc.body)
         accepted += 1
     assert accepted and rejected
+
+
+def test_values_are_counted_and_lists_nested_one_by_one(monkeypatch):
+    """Values are counted one by one (the first past the budget is named),
+    and a list's depth is checked at its '('."""
+    from xencfg.formats import limits
+
+    monkeypatch.setattr(sxp, "MAX_VALUES", 5)
+    # values: ( a b ( c d ... -- the sixth, 'd' at offset 8, is one too many
+    with pytest.raises(limits.TooMany) as err:
+        sxp.parse("(a b)(c d)(e)")
+    assert (err.value.line, err.value.col) == (1, 9)
+    with pytest.raises(limits.TooMany) as err:
+        sxp.parse('(a b)(c "d")(e)')
+    assert (err.value.line, err.value.col) == (1, 9)
+    with pytest.raises(limits.TooMany) as err:
+        sxp.parse("(a b)(c)(e)")  # the sixth is the '(' of (e)
+    assert (err.value.line, err.value.col) == (1, 9)
+    monkeypatch.undo()
+    depth = limits.MAX_DEPTH
+    with pytest.raises(limits.TooDeep) as err:
+        sxp.parse("(a " * depth + "(b c)" + ")" * depth)
+    assert (err.value.line, err.value.col) == (1, 3 * depth + 1)
+    doc = sxp.parse("(a " * (depth - 1) + "(b c)" + ")" * (depth - 1))
+    assert doc.to_text().startswith("(a (a")

@@ -117,3 +117,28 @@ def test_mutated_corpus_agrees(chunk):
 def test_property_agree(case):
     text, _ = case
     check_agree(text)
+
+
+@pytest.mark.parametrize("possessive", [False, True])
+def test_the_grouped_line_is_the_grammars_terminal(possessive):
+    """The fast path's line pattern, its groups taken out, is SIMPLE_LINE
+    exactly as derived from xl.lark (in both spellings)."""
+    from xencfg.grammar_terms import terminals
+
+    terms = terminals(xl._grammar(possessive))[0]
+    assert xl.simple_line(terms.get, False, possessive) == terms["SIMPLE_LINE"]
+    grouped = xl.simple_line(terms.get, True, possessive)
+    assert len(grouped) == len(terms["SIMPLE_LINE"]) + 8  # four groups
+
+
+def test_without_possessive_repeats_the_scan_agrees(monkeypatch):
+    """Before Python 3.11 the trivia before a line is made atomic another
+    way: a comment must never be cut short to start a setting."""
+    build = xl._scanners.__wrapped__
+    monkeypatch.setattr(xl, "_scanners", lambda: build(False))
+    assert xl._scanners()[1].pattern.startswith("(?=(")
+    tricky = ["# a = 1\n", "#a=1\nb = 2\n", "x = 1\n# y = [1]\n", "; a = 1 # b = 2\n"]
+    texts = tricky + [decode(p.read_bytes()) for p in FILES + SAMPLE_FILES]
+    for text in texts:
+        check_agree(text)
+    assert xl._scan("# a = 1\n") == ([], 8)

@@ -277,3 +277,86 @@ def test_too_deep_is_the_same_located_error(text):
         xm.parse_cst(text, "f.cfg")
     assert str(fast.value) == str(ref.value)
     assert "nested more than" in str(fast.value)
+
+
+# --- the nesting limit, counted by the reader as it reads ---------------------------
+
+_U = "-"  # one level per '-'
+DEEP_SHAPES = [
+    lambda n: "x = " + "[" * n + "1" + "]" * n + "\n",
+    lambda n: "x = " + _U * n + "1\n",
+    lambda n: "x = " + "a." * n + "b\n",
+    lambda n: "x = 1" + "+1" * n + "\n",
+    lambda n: "x = " + "f(" * n + ")" * n + "\n",
+    lambda n: "x = [*" + _U * n + "1]\n",
+    lambda n: "x = (" + "(1, " * n + "2" + ")" * n + ")\n",
+    lambda n: "disk.append(" + "[" * n + "'a'" + "]" * n + ")\n",
+    lambda n: "disk.insert(" + _U * n + "1, 'a')\n",
+    lambda n: "disk.remove(k=" + _U * n + "1)\n",
+    lambda n: "disk[" + _U * n + "1] = 'a'\n",
+    lambda n: "x: " + "a." * n + "b = 1\n",
+    lambda n: "x *= " + _U * n + "1\n",
+    lambda n: "disk += [" + _U * n + "1]\n",
+    lambda n: "a, b = " + _U * n + "1\n",
+    lambda n: "print(" + _U * n + "1)\n",
+    lambda n: "import os\nassert " + _U * n + "1\n",
+    lambda n: "if a:\n x = 1\nelif a:\n x = " + _U * n + "1\n",
+    lambda n: "if a:\n x = 1\n" + "elif a:\n x = 1\n" * n,
+    lambda n: "if " + _U * n + "1:\n x = 1\n",
+    lambda n: "for i in " + _U * n + "1:\n x = 1\n",
+    lambda n: "while " + "a." * n + "b:\n x = 1\n",
+    lambda n: "with " + "a." * n + "b:\n x = 1\n",
+    lambda n: "try:\n x = 1\nexcept " + "a." * n + "E:\n x = " + _U * n + "1\n",
+    lambda n: "try:\n pass\nexcept E:\n x = " + _U * n + "1\nfinally:\n y = 2\n",
+    lambda n: "@" + "a." * n + "b\ndef f():\n x = 1\n",
+    lambda n: "def f(a=" + _U * n + "1):\n x = 1\n",
+    lambda n: "def f():\n x = " + _U * n + "1\n",
+    lambda n: "class C(" + "a." * n + "b):\n x = 1\n",
+    lambda n: "class C:\n x = " + _U * n + "1\n",
+    lambda n: "x = lambda a=" + _U * n + "1: a\n",
+    lambda n: "x = [i for i in " + _U * n + "1]\n",
+    lambda n: "x = {'a': " + "[" * n + "1" + "]" * n + "}\n",
+]
+
+
+@pytest.mark.parametrize("shape", range(len(DEEP_SHAPES)))
+def test_declined_exactly_when_nested_too_deep(shape):
+    """The reader counts nesting as it reads (and walks what it skips): it
+    declines exactly the files the generic walk finds too deep, so every
+    such file still gets libcst's located error, and no other."""
+    import ast
+
+    from xencfg.formats.limits import MAX_DEPTH, python_too_deep
+
+    make = DEEP_SHAPES[shape]
+    assert check_agree(make(1)) == "fast"
+    seen = set()
+    for n in range(MAX_DEPTH - 8, MAX_DEPTH + 4):
+        text = make(n)
+        deep = python_too_deep(ast.parse(text)) is not None
+        seen.add(deep)
+        fast = xm_ast.parse(text, "f.cfg")
+        assert (fast is None) == deep, (n, text[:60])
+        if fast is not None:
+            check_agree(text)
+    assert seen == {True, False}  # the range crosses the limit
+
+
+# The text test as one regular expression (what declined_text replaces).
+import re  # noqa: E402
+
+_DECLINE_RX = re.compile(
+    "[\r\f\v\0\ufeff\ud800-\udfff]|(?<![A-Za-z0-9_])[rRbB]?[fF][rRbB]?['\"]"
+)
+
+
+def test_declined_text_is_the_regular_expression():
+    need_corpus()
+    texts = [decode(p.read_bytes()) for p in FILES + SAMPLE_FILES]
+    rnd = random.Random(5)
+    pieces = ["f'", 'F"', "rf'", "bF'", "Rb'", "conf'", "xf'", "_f'", "1f'", "é f'"]
+    pieces += ["fr", "f", "r", "b", " ", "\n", "'", '"', "a", "\r", "\ufeff", "\udc80"]
+    for _ in range(3000):
+        texts.append("".join(rnd.choice(pieces) for _ in range(rnd.randint(0, 6))))
+    for text in texts:
+        assert xm_ast.declined_text(text) == bool(_DECLINE_RX.search(text)), text

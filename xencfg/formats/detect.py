@@ -11,7 +11,11 @@ from __future__ import annotations
 import re
 
 from ..document import Document, ParseError, decode
+from . import xl, xljson
 from .limits import TooDeep
+
+# (xl and xljson are read or tried on every file; the other readers are
+# imported where a file needs them.)
 
 FORMATS = ("auto", "xl", "xm", "sxp", "json")
 
@@ -28,8 +32,6 @@ def looks_like_sxp(text: str) -> bool:
 def parse_text(text: str, path: str = "-", fmt: str = "auto") -> Document:
     """Parse ``text`` as ``fmt`` (or the detected format).  Raises ParseError."""
     if fmt in ("json", "auto"):
-        from . import xljson
-
         if fmt == "json" or xljson.looks_like_json(text):
             return xljson.parse(text, path)
     if fmt == "sxp":
@@ -49,8 +51,6 @@ def _parse_conf(text: str, path: str, fmt: str) -> Document:
         from . import xm
 
         return xm.parse(text, path)
-    from . import xl
-
     try:
         # A statement xl never accepts (`import os`, `disk.append(...)`) sends
         # the text straight to Python; the xl error is then worked out only

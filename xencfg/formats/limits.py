@@ -110,12 +110,33 @@ def deepest(body: list[Node]) -> Node | None:
 
 def python_too_deep(tree: ast.AST) -> ast.AST | None:
     """The first node of a Python AST nested deeper than MAX_DEPTH."""
-    stack = [(tree, 0)]
+    return python_deeper(tree, 0)
+
+
+def python_deeper(
+    node: ast.AST, depth: int, skip: ast.AST | None = None
+) -> ast.AST | None:
+    """The first node with a position, in ``node``'s subtree, that lies
+    deeper than MAX_DEPTH, ``node`` itself lying at ``depth`` (the module
+    at 0); None when there is none.  The subtree of ``skip`` (one the
+    caller checks itself) is left out.  Iterative: the tree may be deep."""
+    stack = [(node, depth)]
+    pop, push, AST = stack.pop, stack.append, ast.AST
     while stack:
-        node, depth = stack.pop()
+        node, depth = pop()
+        if node is skip:
+            continue
         if depth > MAX_DEPTH and hasattr(node, "lineno"):
             return node
-        stack.extend((k, depth + 1) for k in ast.iter_child_nodes(node))
+        depth += 1
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if isinstance(value, list):
+                for item in value:
+                    if isinstance(item, AST):
+                        push((item, depth))
+            elif isinstance(value, AST):
+                push((value, depth))
     return None
 
 

@@ -46,6 +46,8 @@ def _lark():
 
 
 _NO_ITEMS: tuple = ()
+# Texts longer than this share their repeated atom values.
+_SHARE_FROM = 65536
 
 # Group numbers in the scanner below.
 _LPAR, _RPAR, _ATOM, _STRING, _BAD = 1, 2, 3, 4, 5
@@ -218,23 +220,25 @@ def _count(text: str) -> None:
 
 
 def _build(text: str, path: str) -> Document:
+    """The Document of ``text``, whose values ``parse`` has counted: a text
+    of at most MAX_VALUES characters cannot hold more, a longer one was
+    counted by ``_count``, which stops where this would."""
     body: list = []
     items = body
     stack: list[List] = []
-    atoms: dict[str, str] = {}  # share repeated atom values
-    LPAR, RPAR, ATOM, STRING, BAD = _LPAR, _RPAR, _ATOM, _STRING, _BAD
-    left = MAX_VALUES  # values still allowed: memory stays bounded
+    LPAR, RPAR, ATOM, STRING = _LPAR, _RPAR, _ATOM, _STRING
+    # A long text shares its repeated atom values (memory); a short one
+    # has few to share.
+    atoms: dict[str, str] | None = {} if len(text) > _SHARE_FROM else None
     # A byte-order mark is trivia, as in xl and xm files.
     for m in _scanner().finditer(text, 1 if text[:1] == "\ufeff" else 0):
         k = m.lastindex
-        if k != RPAR:
-            left -= 1
-            if left < 0 and k != BAD:
-                raise too_many(*_line_col(text, m.start(k)))
         if k == ATOM:
             s, e = m.span(k)
             v = text[s:e]
-            items.append(Str(s, e, atoms.setdefault(v, v), ""))
+            if atoms is not None:
+                v = atoms.setdefault(v, v)
+            items.append(Str(s, e, v, ""))
         elif k == LPAR:
             s = m.start(k)
             if len(stack) >= MAX_DEPTH:
@@ -250,7 +254,7 @@ def _build(text: str, path: str) -> Document:
             node.end = m.end(k)
             # Exact size saves ~10% memory; every empty list shares one
             # immutable empty tuple (a million '()' would cost 56 MB more).
-            node.items = node.items[:] if node.items else _NO_ITEMS
+            node.items = items[:] if items else _NO_ITEMS
             items = stack[-1].items if stack else body
         elif k == STRING:
             s, e = m.span(k)
@@ -258,7 +262,7 @@ def _build(text: str, path: str) -> Document:
             if "\\" in raw:
                 raw = _unescape(raw, s + 1, text)
             items.append(Str(s, e, raw, text[s]))
-        elif k == BAD:
+        elif k is not None:  # BAD: a quote no string closes
             raise _unterminated(text, m.start(k))
     if stack:
         raise _unclosed(text, [n.start for n in stack])

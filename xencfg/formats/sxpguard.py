@@ -17,6 +17,7 @@ the result is a located error: never a guess.
 from __future__ import annotations
 
 import ast
+import keyword
 import re
 import warnings
 from typing import Callable
@@ -48,11 +49,53 @@ def odd_node(doc: Document) -> tuple[Node, str] | None:
     return None
 
 
+# A name and a number side by side (``domid 5``), which no Python statement
+# has unless the name is a keyword (``return 5``, ``match 5:``): found by
+# the name's last character (a pattern that starts with a character class
+# is searched fast), then the name, of at most 64 characters.
+_PAIR = re.compile(r"[A-Za-z0-9_][ \t]+[0-9]")
+_NAME_ENDING = re.compile(r"(?<!\w)[A-Za-z_][A-Za-z0-9_]*\Z")
+# What may open a string, or join lines, before that.
+_OPENERS = re.compile(r"['\"\\]")
+_KEYWORDS = frozenset(keyword.kwlist + keyword.softkwlist)
+_TRIES = 64
+
+
+def not_python(text: str) -> bool:
+    """True when ``text`` certainly is no Python (ast.parse would raise):
+    a name and a number side by side, outside a comment and before any
+    quote or backslash, as every Xen S-expression file has (``(domid
+    5)``).  False says nothing."""
+    opener = _OPENERS.search(text)
+    end = opener.start() if opener else len(text)
+    line_end = comment = -1  # the line of the last pair, and its first '#'
+    for tried, m in enumerate(_PAIR.finditer(text, 0, end)):
+        if tried == _TRIES:
+            return False  # (bounded work for any text)
+        at = m.start()
+        if at > line_end:  # each line is searched once
+            line_start = text.rfind("\n", 0, at) + 1
+            line_end = text.find("\n", at)
+            if line_end < 0:
+                line_end = len(text)
+            comment = text.find("#", line_start, line_end)
+            if comment < 0:
+                comment = line_end
+        if at >= comment:
+            continue
+        name = _NAME_ENDING.search(text, max(0, at - 63), at + 1)
+        if name is not None and name.group() not in _KEYWORDS:
+            return True
+    return False
+
+
 def python_settings(text: str, path: str, parse_conf: Callable) -> bool:
     """True when ``text`` is also valid Python whose xm reading sets
     variables (and so might list disks the S-expression reading misses)."""
     if "=" not in text and "." not in text:
         return False  # no assignment and no method call: no xm setting
+    if not_python(text):
+        return False
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

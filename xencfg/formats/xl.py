@@ -4,8 +4,9 @@ Parsed with the Lark LALR grammar ``grammars/xl.lark``.  The transformer runs
 inside the parser (no parse tree is built), turning tokens straight into
 Document nodes that remember their spans.  A file made only of simple lines
 (``key = value`` or a flat list on one line) and trivia takes the fast path
-(``_scan``): the same grammar terminals matched in a loop give the same
-nodes without the parser; anything else goes to the parser.
+(``_scan``): one pattern spelt from the same grammar terminals matches each
+line with its parts in groups and gives the same nodes without the parser;
+anything else goes to the parser.  ``xl_errors`` words the parser's errors.
 """
 
 from __future__ import annotations
@@ -16,7 +17,11 @@ from functools import lru_cache
 from ..document import Document, List, ParseError, Scalar, Setting, Str
 from ..grammar import grammar_text
 from . import escapes
-from .limits import MAX_DEPTH, MAX_XL_VALUES, POSSESSIVE, check_values, too_deep
+from .limits import MAX_XL_VALUES, POSSESSIVE, check_values
+from .xl_errors import STRING as _STR
+from .xl_errors import check_depth as _check_depth
+from .xl_errors import located as _located
+from .xl_errors import position as _position
 from ..grammar_terms import terminals
 
 # lark is imported when the parser is first needed: a file of simple lines
@@ -82,10 +87,9 @@ def quote(value: str, q: str) -> str:
 # whose atoms are found by scanning left to right (so a '#' inside a string is
 # never taken for a comment).
 _HEAD = re.compile(r"([A-Za-z_][._0-9A-Za-z]*)[ \t\f\r\v]*(\+?=)[ \t\f\r\v]*")
-_STR = "\"[^\"\\\\\n]*(?:\\\\[^\n][^\"\\\\\n]*){0}\"|'[^'\\\\\n]*(?:\\\\[^\n][^'\\\\\n]*){0}'".format(
-    "*+" if POSSESSIVE else "*"
-)
 _ATOMS = re.compile(f"#[^\\n]*|({_STR}|[0-9][0-9a-fA-FxX.]*)|(\\])")
+# The atoms of a flat list, between its brackets (comments skipped).
+_ITEMS = re.compile(f"#[^\\n]*|({_STR}|[0-9][0-9a-fA-FxX.]*)")
 
 
 def _atom(raw: str, start: int):
@@ -190,107 +194,10 @@ def _parser():
     )
 
 
-_WORDS = {
-    "KEY": "a setting name",
-    "OP": "'=' or '+='",
-    "STRING": "a quoted string",
-    "NUMBER": "a number",
-    "LSQB": "'['",
-    "RSQB": "']'",
-    "COMMA": "','",
-    "SEMI": "';'",
-    "NL": "end of line",
-    "SIMPLE_LINE": "a setting name",
-    "$END": "end of file",
-}
-
-
-def _expected(names) -> str:
-    words = sorted({_WORDS.get(n, n) for n in names})
-    if not words:
-        return "something else"
-    if len(words) == 1:
-        return words[0]
-    return ", ".join(words[:-1]) + " or " + words[-1]
-
-
-def _located(text: str, err) -> ParseError:
-    from lark import UnexpectedCharacters, UnexpectedToken
-
-    line, col = err.line, err.column
-    if isinstance(err, UnexpectedCharacters):
-        ch = text[err.pos_in_stream] if err.pos_in_stream < len(text) else ""
-        if ch in "\"'":
-            msg = "unterminated string (strings end on the same line)"
-        else:
-            msg = f"unexpected character {ch!r}"
-        if err.allowed:
-            msg += f"; expected {_expected(err.allowed)}"
-        return ParseError(msg, line, col)
-    if isinstance(err, UnexpectedToken):
-        tok = err.token
-        if tok.type == "$END":
-            opened = _unclosed_bracket(text)
-            if opened is not None:
-                line, col = _position(text, opened)
-                return ParseError(
-                    "this '[' is never closed: missing ']' before the end of the file",
-                    line,
-                    col,
-                )
-            what = "end of file"
-            line, col = _position(text, len(text))
-        elif tok.type == "NL":
-            what = "end of line"
-        elif tok.type == "SIMPLE_LINE":
-            # A whole `key = value` line: name just the key.
-            what = f"setting {_HEAD.match(tok.value).group(1)!r}"
-        else:
-            what = repr(tok.value)
-        return ParseError(
-            f"unexpected {what}; expected {_expected(err.expected)}", line, col
-        )
-    return ParseError(str(err).splitlines()[0], line or 1, col or 1)
-
-
-def _position(text: str, offset: int) -> tuple[int, int]:
-    line = text.count("\n", 0, offset) + 1
-    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
-
-
-_BRACKETS = re.compile(f"#[^\\n]*|{_STR}|[\\[\\]]")
-
-
 # One value each: a string, number, setting name or '['; comments are skipped.
 _VALUES = re.compile(
     f"#[^\\n]*|({_STR}|[0-9][0-9a-fA-FxX.]*|[A-Za-z_][._0-9A-Za-z]*|\\[)"
 )
-
-
-def _check_depth(text: str) -> None:
-    """TooDeep at the first '[' nested more than MAX_DEPTH deep (checked
-    before parsing: the parser would otherwise build the whole tower)."""
-    depth = 0
-    for m in _BRACKETS.finditer(text):
-        tok = m.group()
-        if tok == "[":
-            depth += 1
-            if depth > MAX_DEPTH:
-                raise too_deep(*_position(text, m.start()))
-        elif tok == "]" and depth:
-            depth -= 1
-
-
-def _unclosed_bracket(text: str) -> int | None:
-    """Offset of the last '[' left open at the end of ``text``, if any."""
-    stack: list[int] = []
-    for m in _BRACKETS.finditer(text):
-        tok = m.group()
-        if tok == "[":
-            stack.append(m.start())
-        elif tok == "]" and stack:
-            stack.pop()
-    return stack[-1] if stack else None
 
 
 # -- the fast path ------------------------------------------------------------
@@ -301,9 +208,32 @@ def _unclosed_bracket(text: str) -> int | None:
 # else goes to the parser.  tests/test_xl_fast.py checks both agree.
 
 
-@lru_cache(maxsize=1)
-def _scanners() -> tuple[re.Pattern, re.Pattern]:
-    stored = terminals(_grammar())  # without building the parser
+def simple_line(rx, groups: bool, possessive: bool = POSSESSIVE) -> str:
+    """SIMPLE_LINE (see xl.lark) spelt from the terminals ``rx(name)``; with
+    ``groups``, the key, operator, list and atom each in a group.  Without
+    groups it is, character for character, the terminal Lark derives
+    (checked when the scanners are built, and by the tests)."""
+
+    def g(piece: str) -> str:
+        return f"({piece})" if groups else piece
+
+    # (spelt as Lark spells them: a tab, form feed and carriage return
+    # themselves, the vertical tab as an escape)
+    ws = "[ \t\x0c\r\\v]*"
+    gap = "(?:[ \t\x0c\r\\v\n]|#[^\n]*\n)*" + ("+" if possessive else "")
+    atom = f"(?:{rx('STRING')}|{rx('NUMBER')})"
+    flat = f"\\[{gap}(?:{atom}{gap}(?:,{gap}{atom}{gap})*(?:,{gap})?)?\\]"
+    value = f"(?:{g(flat)}|{g(atom)})"
+    return f"{g(rx('KEY'))}{ws}{g(rx('OP'))}{ws}{value}{ws}(?:#[^\n]*)?\n"
+
+
+@lru_cache(maxsize=2)
+def _scanners(possessive: bool = POSSESSIVE) -> tuple[re.Pattern, re.Pattern]:
+    """(trivia, line): the trivia the parser skips, and one simple line with
+    the trivia before it, its key, operator, list and atom in groups 1-4
+    (2-5 without possessive repeats, where group 1 makes the trivia
+    atomic)."""
+    stored = terminals(_grammar(possessive))  # without building the parser
     if stored is not None:
         rx = stored[0].__getitem__
     else:
@@ -312,27 +242,77 @@ def _scanners() -> tuple[re.Pattern, re.Pattern]:
         def rx(name: str) -> str:
             return lark.get_terminal(name).pattern.to_regexp()
 
+    if simple_line(rx, False, possessive) != rx("SIMPLE_LINE"):  # pragma: no cover
+        raise AssertionError("xl.lark's SIMPLE_LINE changed: update simple_line")
     trivia = "|".join(rx(n) for n in ("WS", "COMMENT", "NL", "SEMI"))
-    star = "*+" if POSSESSIVE else "*"
-    return re.compile(f"(?:{trivia}){star}"), re.compile(rx("SIMPLE_LINE"))
+    # The trivia before a line is matched whole, never given back: a comment
+    # cut short could otherwise start a setting.
+    if possessive:
+        lead = f"(?:{trivia})*+"
+    else:
+        lead = f"(?=((?:{trivia})*))\\1"
+    return (
+        re.compile(f"(?:{trivia})*" + ("+" if possessive else "")),
+        re.compile(lead + simple_line(rx, True, possessive)),
+    )
 
 
 def _scan(text: str) -> tuple[list | None, int]:
     """(nodes, end) for a file of simple lines and trivia, else (None, the
     offset of the first statement that is not a simple line)."""
-    trivia, simple = _scanners()
-    skip, line = trivia.match, simple.match
-    body = []
-    pos, n = 0, len(text)
+    trivia, line = _scanners()
+    match = line.match
+    body: list = []
+    # Lines are turned into nodes 64 at a time, so that a file found not
+    # to be xl (an xm file's first lines are often simple) costs no nodes.
+    lines = []
+    pos = 0
     while True:
-        pos = skip(text, pos).end()
-        if pos >= n:
-            return body, pos
-        m = line(text, pos)
+        m = match(text, pos)
         if m is None:
-            return None, pos
-        body.append(_simple_setting(m.group(), pos))
+            break
         pos = m.end()
+        lines.append(m)
+        if len(lines) == 64:
+            _settings(text, lines, line.groups - 4, body)
+            lines = []
+    pos = trivia.match(text, pos).end()
+    if pos < len(text):
+        return None, pos
+    _settings(text, lines, line.groups - 4, body)
+    return body, pos
+
+
+def _settings(text: str, lines: list[re.Match], k: int, body: list) -> None:
+    """The Settings of simple ``lines`` (matches of the line pattern, whose
+    key is group ``k`` + 1) appended to ``body``."""
+    key_g, op_g, list_g = k + 1, k + 2, k + 3
+    items_in, append = _ITEMS.finditer, body.append
+    for m in lines:
+        s, e = m.span(m.lastindex)
+        if m.lastindex == list_g:
+            items = []
+            for i in items_in(text, s + 1, e - 1):
+                raw = i.group(1)
+                if raw is not None:
+                    start = i.start()
+                    if raw[0] == '"' or raw[0] == "'":
+                        body_ = raw[1:-1] if "\\" not in raw else unquote(raw)
+                        items.append(Str(start, i.end(), body_, raw[0]))
+                    else:
+                        items.append(Scalar(start, i.end(), raw))
+            value = List(s, e, items)
+        else:
+            raw = text[s:e]
+            if raw[0] == '"' or raw[0] == "'":
+                value = Str(
+                    s, e, raw[1:-1] if "\\" not in raw else unquote(raw), raw[0]
+                )
+            else:
+                value = Scalar(s, e, raw)
+        key_start = m.start(key_g)
+        # (start, end, key, op, value, key_start), positional: cheaper
+        append(Setting(key_start, e, m.group(key_g), m.group(op_g), value, key_start))
 
 
 # A statement start no xl rule accepts: a name not followed by '=' or '+='

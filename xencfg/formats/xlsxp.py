@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 
 from ..document import Document, ParseError
+from . import sxp
+from .limits import TooDeep
 
 # xl prints "(domain\n\t(domid N)\n\t(create_info)": xend never did.
 _XL_SIGNATURE = re.compile(r"\(domain\s+\(domid\s+-?\d+\)\s+\(create_info\)")
@@ -38,9 +40,6 @@ def _closes_devices(text: str, at: int) -> bool:
 def parse_sxp(text: str, path: str) -> Document:
     """S-expressions as xend and xl print them (xl's stray ``)`` of PV
     domains taken as trivia).  Raises ParseError."""
-    from . import sxp
-    from .limits import TooDeep
-
     try:
         return sxp.parse(text, path)
     except TooDeep:
@@ -53,8 +52,6 @@ def parse_quirky(text: str, path: str, error: ParseError) -> Document:
     """Re-read *text* (which failed with *error*) as xl's S-expressions,
     taking stray ``)`` of PV domains as trivia.  Raises *error* (or the next
     error) when the text is not xl's output or is broken otherwise."""
-    from . import sxp
-
     if not _XL_SIGNATURE.search(text):
         raise error
     work = text

@@ -54,12 +54,15 @@ _BARE_LF = re.compile(r"(?<!\r)\n")
 def parse(text: str, path: str = "-") -> Document:
     """Read an xm config; raises ParseError for input Python cannot read.
 
-    The fast reader on CPython's ast serves the files it is sure of (the
-    tests prove it agrees with libcst); libcst reads every other one."""
-    from xencfg.formats import xm_ast
+    A file of plain lines is read without a parser (``xm_lines``); the
+    fast reader on CPython's ast serves the other files it is sure of (the
+    tests prove both agree with libcst); libcst reads every other one."""
+    from xencfg.formats import xm_ast, xm_lines
 
     check_values(text, PY_VALUES, limit=MAX_XM_VALUES)
-    doc = xm_ast.parse(text, path)
+    doc = xm_lines.parse(text, path)
+    if doc is None:
+        doc = xm_ast.parse(text, path)
     return doc if doc is not None else parse_cst(text, path)
 
 

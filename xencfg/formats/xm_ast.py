@@ -6,8 +6,9 @@ ten times what ``ast.parse`` does.  This module builds the same Document from
 the caller uses libcst) whenever it is not sure the two would agree: Python 2
 files, unusual characters (carriage returns, form feeds, byte-order marks,
 undecodable bytes), f-strings, implicit string concatenation, newer
-statements, parentheses it cannot pair without a tokenizer...  The tests
-compare both readers on the corpus, on mutated files and on generated ones.
+statements, parentheses it cannot pair without a tokenizer, nesting past
+MAX_DEPTH (counted as it reads)...  The tests compare both readers on the
+corpus, on mutated files and on generated ones.
 
 ``ast`` gives 1-based lines and columns in UTF-8 bytes; they are turned into
 character offsets line by line (a pure-ASCII line needs no conversion).
@@ -20,19 +21,22 @@ import re
 import warnings
 
 from xencfg.document import Document, List, Node, Opaque, Scalar, Setting, Str
-from xencfg.formats.limits import python_too_deep
+from xencfg.formats.limits import MAX_DEPTH, python_deeper
 from xencfg.formats.pystrings import decode, quote, split_literal
+from xencfg.formats.xm_shapes import (
+    COMPOUND,
+    NUMBER,
+    SMALL,
+    TRIVIA,
+    UNSURE,
+    declined_text,
+    reason,
+)
 
 __all__ = ["parse"]
 
 FMT = "xm"
 
-# Text the fast reader leaves to libcst, before parsing anything: carriage
-# returns, form feeds, vertical tabs, NUL, a byte-order mark, undecodable
-# bytes (surrogates), and anything that may be an f-string prefix.
-_DECLINE_TEXT = re.compile(
-    "[\r\f\v\0\ufeff\ud800-\udfff]|(?<![A-Za-z0-9_])[rRbB]?[fF][rRbB]?['\"]"
-)
 # One whole string literal (not an implicit concatenation); unrolled, so a
 # long string is matched in constant memory.
 _ONE_STRING = re.compile(
@@ -42,81 +46,12 @@ _ONE_STRING = re.compile(
     r'|"[^"\\\n]*(?:\\.[^"\\\n]*)*")\Z',
     re.S,
 )
-
-# Statements whose shape is known: settings come from the first four, the
-# bodies of the compound ones are read as conditional, the rest are trivia.
-_SMALL = (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Expr)
-_TRIVIA = tuple(
-    getattr(ast, n)
-    for n in "Pass Import ImportFrom Global Nonlocal Delete Return Break Continue "
-    "Raise Assert".split()
-)
-_COMPOUND = tuple(
-    getattr(ast, n)
-    for n in "If For AsyncFor While Try With AsyncWith FunctionDef "
-    "AsyncFunctionDef".split()
-)
-
-_BINOPS = {
-    getattr(ast, n): op
-    for n, op in zip(
-        "Add Sub Mult Div FloorDiv Mod Pow MatMult BitOr BitAnd BitXor LShift "
-        "RShift".split(),
-        "+ - * / // % ** @ | & ^ << >>".split(),
-    )
-}
-
-# What else xm would compute, in libcst's words (xm._REASONS).
-_REASONS = {
-    ast.Call: "a function call",
-    ast.Subscript: "a subscript",
-    ast.IfExp: "a conditional expression",
-    ast.Dict: "a dict",
-    ast.DictComp: "a dict",
-    ast.Set: "a set",
-    ast.ListComp: "a comprehension",
-    ast.SetComp: "a comprehension",
-    ast.Lambda: "a lambda",
-    ast.Compare: "a comparison",
-    ast.BoolOp: "an 'and'/'or' expression",
-    ast.UnaryOp: "an operator expression",
-    ast.Starred: "'*' unpacking",
-}
-# Expressions whose ast span differs from libcst's, or that libcst may read
-# otherwise: left to libcst.
-_UNSURE = (ast.GeneratorExp, ast.JoinedStr, ast.Await, ast.Yield, ast.YieldFrom)
-_NUMBER = (int, float, complex)
+# The fields of compound statements that hold statements.
+_BLOCKS = frozenset(("body", "handlers", "orelse", "finalbody"))
 
 
 class Decline(Exception):
     """The fast reader is not sure; libcst decides."""
-
-
-def _dotted(e: ast.expr) -> str | None:
-    if isinstance(e, ast.Name):
-        return e.id
-    if isinstance(e, ast.Attribute):
-        left = _dotted(e.value)
-        return f"{left}.{e.attr}" if left else None
-    return None
-
-
-def _reason(e: ast.expr) -> str:
-    if isinstance(e, ast.BinOp):
-        op = _BINOPS.get(type(e.op), "?")
-        if op == "%":
-            return "'%' formatting"
-        if op == "+":
-            return "'+' concatenation"
-        return f"'{op}' arithmetic"
-    if isinstance(e, ast.Name):
-        return f"a variable '{e.id}'"
-    if isinstance(e, ast.Attribute):
-        name = _dotted(e)
-        return f"an attribute '{name}'" if name else "an attribute"
-    if isinstance(e, ast.Constant) and isinstance(e.value, bytes):
-        return "a bytes literal"
-    return _REASONS.get(type(e), "a computed value")
 
 
 class _Reader:
@@ -222,37 +157,66 @@ class _Reader:
                     raise Decline("an attribute spelt otherwise")
 
     # -- statements -----------------------------------------------------------
-    def block(self, stmts: list[ast.stmt], cond: bool) -> None:
+    # ``depth`` is a node's nesting in the tree (the module at 0), as
+    # limits.python_too_deep counts it: a file with any node deeper than
+    # MAX_DEPTH is declined (libcst's path gives the located error).  The
+    # parts the reader reads are counted as it goes; the parts it skips
+    # are walked by limits.python_deeper.
+    def deep(self, value, depth: int, skip: ast.AST | None = None) -> None:
+        """Decline when ``value`` (a node at ``depth``, a list of them, or
+        a plain field) holds a node deeper than MAX_DEPTH."""
+        if isinstance(value, list):
+            for item in value:
+                self.deep(item, depth)
+        elif isinstance(value, ast.AST):
+            if python_deeper(value, depth, skip) is not None:
+                raise Decline("nested too deep")
+
+    def block(self, stmts: list[ast.stmt], cond: bool, depth: int) -> None:
+        if stmts and depth > MAX_DEPTH:
+            raise Decline("nested too deep")
         for st in stmts:
-            if isinstance(st, _SMALL):
-                self.small(st, cond)
-            elif isinstance(st, _COMPOUND):
-                self.block(st.body, True)
+            if isinstance(st, SMALL):
+                self.small(st, cond, depth)
+            elif isinstance(st, COMPOUND):
+                for name in st._fields:
+                    if name not in _BLOCKS:
+                        self.deep(getattr(st, name, None), depth + 1)
+                self.block(st.body, True, depth + 1)
                 for h in getattr(st, "handlers", ()):
-                    self.block(h.body, True)
-                self.block(getattr(st, "orelse", []), True)
-                self.block(getattr(st, "finalbody", []), True)
+                    self.deep(h, depth + 1, h.body)  # the handler and its type
+                    self.block(h.body, True, depth + 2)
+                self.block(getattr(st, "orelse", []), True, depth + 1)
+                self.block(getattr(st, "finalbody", []), True, depth + 1)
             elif isinstance(st, ast.ClassDef):
-                self.check_only(st.body)
-            elif not isinstance(st, _TRIVIA):
+                for name in st._fields:
+                    if name != "body":
+                        self.deep(getattr(st, name, None), depth + 1)
+                self.check_only(st.body, depth + 1)
+            elif isinstance(st, TRIVIA):
+                self.deep(st, depth)
+            else:
                 raise Decline(type(st).__name__)
 
-    def check_only(self, stmts: list[ast.stmt]) -> None:
+    def check_only(self, stmts: list[ast.stmt], depth: int) -> None:
         """A class body is trivia, but must hold nothing libcst may not read."""
         saved = self.body
         self.body = []
-        self.block(stmts, True)
+        self.block(stmts, True, depth)
         self.body = saved
 
-    def small(self, st: ast.stmt, cond: bool) -> None:
+    def small(self, st: ast.stmt, cond: bool, depth: int) -> None:
         key = value = None
         op = "="
         call_paren = -1
+        at = depth + 1  # the value's depth
+        walked = False  # whether all but the value is known to be shallow
         if isinstance(st, ast.Assign):
             if len(st.targets) == 1:
                 t = st.targets[0]
                 if isinstance(t, ast.Name):
                     key, value = t, st.value
+                    walked = True  # the name lies as deep as the value
                 elif isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name):
                     key, value, op = t.value, st.value, "item"
         elif isinstance(st, ast.AnnAssign):
@@ -262,34 +226,32 @@ class _Reader:
             if isinstance(st.target, ast.Name):
                 key, value = st.target, st.value
                 op = "+=" if isinstance(st.op, ast.Add) else "augmented"
+                walked = True
         elif isinstance(st, ast.Expr):
             key, value, op = self.method_call(st.value)
             if key is not None:
                 call_paren = self._ahead(self.span(st.value.func)[1])
+                if op != "call":
+                    at = depth + 2  # an argument of the call
+                # call, attribute, name: the name lies 3 below the statement
+                walked = op in ("append", "extend") and depth + 3 <= MAX_DEPTH
+        if not walked:  # all but the value (a statement setting nothing: all)
+            self.deep(st, depth, value)
         if key is None:
             return
         if op == "call":
-            node = self.opaque(value)
+            node = self.opaque(value, at)
             node.start = self.attr_start(value.func)
             node.reason = f"changed by .{value.func.attr}(...)"
         elif op == "augmented":
-            node = self.opaque(value)
+            node = self.opaque(value, at)
             node.reason = "an augmented assignment"
         else:
-            node = self.value(value, call_paren)
+            node = self.value(value, at, call_paren)
         start, end = self.span(st)
         key_start, key_end = self.span(key)
-        self.body.append(
-            Setting(
-                start,
-                end,
-                key=self.text[key_start:key_end],
-                op=op,
-                value=node,
-                key_start=key_start,
-                conditional=cond,
-            )
-        )
+        key = self.text[key_start:key_end]
+        self.body.append(Setting(start, end, key, op, node, key_start, cond))
 
     def attr_start(self, attr: ast.Attribute) -> int:
         end = self.span(attr)[1]
@@ -320,33 +282,47 @@ class _Reader:
     def string(self, e: ast.Constant) -> Str:
         start, end = self.span(e)
         raw = self.text[start:end]
-        if not _ONE_STRING.match(raw):
-            raise Decline("implicit string concatenation")
-        prefix, q, _ = split_literal(raw)
-        try:
-            value = decode(raw)
-        except ValueError:
-            raise Decline("libcst words the error") from None
+        q = raw[:1]
+        body = raw[1:-1]
+        if (
+            (q == "'" or q == '"')
+            and raw[-1] == q
+            and len(raw) > 1
+            and q not in body
+            and "\\" not in body
+            and "\n" not in body
+        ):
+            # One plain literal: no prefix, no escapes, one quote each side.
+            value = body
+        else:
+            if not _ONE_STRING.match(raw):
+                raise Decline("implicit string concatenation")
+            prefix, q, _ = split_literal(raw)
+            q = prefix + q
+            try:
+                value = decode(raw)
+            except ValueError:
+                raise Decline("libcst words the error") from None
         if value != e.value:
             raise Decline("a string read otherwise")
-        return Str(start, end, value=value, quote=prefix + q)
+        return Str(start, end, value=value, quote=q)
 
-    def value(self, e: ast.expr, call_paren: int = -1) -> Node:
+    def value(self, e: ast.expr, depth: int, call_paren: int = -1) -> Node:
+        if depth > MAX_DEPTH:
+            raise Decline("nested too deep")
         if isinstance(e, ast.Constant):
             v = e.value
             if isinstance(v, str):
                 return self.string(e)
-            if v is None or isinstance(v, bool):
-                start, end = self.span(e)
-                return Scalar(start, end, value=self.text[start:end])
-            if isinstance(v, _NUMBER):
+            if v is None or isinstance(v, bool) or isinstance(v, NUMBER):
                 start, end = self.span(e)
                 return Scalar(start, end, value=self.text[start:end])
         elif (
             isinstance(e, ast.UnaryOp)
             and isinstance(e.op, (ast.USub, ast.UAdd))
             and isinstance(e.operand, ast.Constant)
-            and type(e.operand.value) in _NUMBER
+            and type(e.operand.value) in NUMBER
+            and depth < MAX_DEPTH
         ):
             start, end = self.span(e)
             raw = self.text[start:end]
@@ -355,44 +331,59 @@ class _Reader:
                 return Scalar(start, end, value=raw)
         elif isinstance(e, (ast.List, ast.Tuple)):
             start, end = self.outer(e, call_paren)
+            depth += 1
             items = [
-                self.opaque(el) if isinstance(el, ast.Starred) else self.value(el)
+                (
+                    self.opaque(el, depth)
+                    if isinstance(el, ast.Starred)
+                    else self.value(el, depth)
+                )
                 for el in e.elts
             ]
             return List(start, end, items=items)
-        return self.opaque(e)
+        return self.opaque(e, depth)
 
-    def opaque(self, e: ast.expr) -> Opaque:
-        if isinstance(e, _UNSURE):
+    def opaque(self, e: ast.expr, depth: int) -> Opaque:
+        if isinstance(e, UNSURE):
             raise Decline(type(e).__name__)
         start, end = self.span(e)
         if isinstance(e, ast.Constant) and isinstance(e.value, bytes):
             if not _ONE_STRING.match(self.text, start, end):
                 raise Decline("implicit bytes concatenation")
         items: list[Str] = []
-        for n in ast.walk(e):
-            if isinstance(n, _UNSURE):
+        stack = [(e, depth)]
+        pop, push, AST, Constant = stack.pop, stack.append, ast.AST, ast.Constant
+        while stack:
+            n, d = pop()
+            if isinstance(n, UNSURE) or (d > MAX_DEPTH and hasattr(n, "lineno")):
                 raise Decline(type(n).__name__)
-            if isinstance(n, ast.Constant) and isinstance(n.value, str):
+            if isinstance(n, Constant) and isinstance(n.value, str):
                 items.append(self.string(n))
+            d += 1
+            for name in n._fields:
+                v = getattr(n, name, None)
+                if isinstance(v, list):
+                    for x in v:
+                        if isinstance(x, AST):
+                            push((x, d))
+                elif isinstance(v, AST):
+                    push((v, d))
         items.sort(key=lambda s: s.start)
-        return Opaque(start, end, reason=_reason(e), items=items)
+        return Opaque(start, end, reason=reason(e), items=items)
 
 
 def parse(text: str, path: str = "-") -> Document | None:
     """The Document libcst would give for ``text``, or None when not sure."""
-    if _DECLINE_TEXT.search(text):
+    if declined_text(text):
         return None
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             tree = ast.parse(text)
-        if python_too_deep(tree) is not None:
-            return None  # libcst's path gives the located error
         reader = _Reader(text)
         if not reader.ascii:
             reader.check_names(tree)
-        reader.block(tree.body, False)
+        reader.block(tree.body, False, 1)
     except (Decline, SyntaxError, ValueError, RecursionError, MemoryError):
         return None
     doc = Document(text, FMT, reader.body, quote, path)

@@ -1,0 +1,85 @@
+"""The plainest xm configs, read line by line without a Python parser.
+
+Most xm configs are nothing but lines such as ``name = 'vm1'``,
+``memory = 512``, ``vif = ['bridge=xenbr0']`` and
+``disk.append('phy:/dev/sda,xvda,w')``, with comments and blank lines
+between them.  For a file made only of those (every line at column 0, plain
+quoted strings without escapes or prefixes, decimal integers, one-line lists
+of them), the Document is known from the text alone: this module builds it
+with one pattern, and gives up (None) on anything else, which ``xm_ast``
+(or libcst) then reads.  The tests prove it gives exactly ``xm_ast``'s
+Document wherever it reads a file (corpus, mutated and generated input).
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+
+from xencfg.document import Document, List, Scalar, Setting, Str
+from xencfg.formats.pystrings import quote
+from xencfg.formats.xm_shapes import declined_text
+
+__all__ = ["parse"]
+
+_STRING = r"""'[^'\\\n]*'|"[^"\\\n]*\""""
+_ATOM = rf"(?:{_STRING}|0(?![0-9])|[1-9][0-9]*)(?![0-9A-Za-z_.'\"])"
+_ITEMS = rf"(?:{_ATOM}(?:[ \t]*,[ \t]*{_ATOM})*(?:[ \t]*,)?)?"
+# Blank and comment lines, then one statement (groups: 1 key, 2 atom,
+# 3 list, 4 appended-to name, 5 appended string), then the line's end.
+_LINE = re.compile(
+    r"(?:[ \t]*(?:#[^\n]*)?\n)*"
+    r"(?:([A-Za-z_][A-Za-z0-9_]*)[ \t]*=[ \t]*"
+    rf"(?:({_ATOM})|(\[[ \t]*{_ITEMS}[ \t]*\]))"
+    rf"|([A-Za-z_][A-Za-z0-9_]*)\.append\(({_STRING})\))"
+    r"[ \t]*(?:#[^\n]*)?(?:\n|\Z)"
+)
+_TRIVIA = re.compile(r"(?:[ \t]*(?:#[^\n]*)?(?:\n|\Z))*")
+_ITEM = re.compile(_ATOM)
+_KEYWORDS = frozenset(keyword.kwlist)
+
+
+def _atom(raw: str, start: int):
+    end = start + len(raw)
+    if raw[0] == "'" or raw[0] == '"':
+        return Str(start, end, raw[1:-1], raw[0])
+    return Scalar(start, end, raw)
+
+
+def parse(text: str, path: str = "-") -> Document | None:
+    """The Document of a file of plain lines, or None for any other file."""
+    if declined_text(text):
+        return None
+    match = _LINE.match
+    body: list = []
+    pos = 0
+    while True:
+        m = match(text, pos)
+        if m is None:
+            break
+        pos = m.end()
+        key = m.group(1)
+        if key is not None:
+            s, e = m.span(m.lastindex)
+            if m.lastindex == 2:
+                value = _atom(m.group(2), s)
+            else:
+                items = [
+                    _atom(i.group(), i.start()) for i in _ITEM.finditer(text, s, e)
+                ]
+                value = List(s, e, items)
+            start = m.start(1)
+            op = "="
+        else:
+            key = m.group(4)
+            s, e = m.span(5)
+            value = _atom(m.group(5), s)
+            start = m.start(4)
+            e += 1  # the closing parenthesis
+            op = "append"
+        if key in _KEYWORDS:
+            return None
+        body.append(Setting(start, e, key, op, value, start, False))
+    if _TRIVIA.match(text, pos).end() < len(text):
+        return None
+    return Document(text, "xm", body, quote, path)
