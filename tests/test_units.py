@@ -273,3 +273,41 @@ def test_classify(dev, kind):
 
     devmap = parse_map("/dev/sdc /dev/mapper/mpatha\n", "plain")
     assert classify(dev, devmap) == kind
+
+
+# --- the cache's look-ups by search agree with reading it whole -------------
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from xencfg.cache import find_seen, parse_seen  # noqa: E402
+
+_DIGESTS = ["a" * 64, "b" * 64, "a" * 63 + "b", "0" * 64]
+_LINES = st.one_of(
+    st.sampled_from(_DIGESTS).map(lambda d: d),
+    st.tuples(st.sampled_from(_DIGESTS), st.sampled_from(['[[1,1,"k"]]', "", "x"])).map(
+        "\t".join
+    ),
+    st.sampled_from(["", "a" * 65, "junk", "a" * 32, "\t" + "a" * 64]),
+)
+
+
+@given(st.lists(_LINES, max_size=8), st.booleans())
+def test_find_seen_is_parse_seen(lines, final_newline):
+    text = "\n".join(lines) + ("\n" if final_newline else "")
+    whole = parse_seen(text)
+    for d in _DIGESTS + ["c" * 64, "short"]:
+        assert find_seen(text, d) == whole.get(d)
+
+
+def test_a_few_lookups_do_not_read_the_cache_whole(tmp_path):
+    c = Cache("k", str(tmp_path))
+    c.add(digest(b"one"))
+    c.save()
+    c2 = Cache("k", str(tmp_path)).load()
+    assert c2.get(digest(b"one")) == "" and c2.get(digest(b"two")) is None
+    assert c2._seen is None  # searched, not read into a dict
+    c2.add(digest(b"two"))
+    c2.save()  # appended after what was there
+    again = Cache("k", str(tmp_path)).load()
+    assert set(again.seen) == {digest(b"one"), digest(b"two")}

@@ -132,16 +132,42 @@ def findings_from(text: str, path: str) -> list | None:
 
 def read_seen(path: str) -> dict[str, str]:
     """digest -> findings text of the cache file at ``path`` (empty if none)."""
-    seen: dict[str, str] = {}
+    return parse_seen(read_text(path))
+
+
+def read_text(path: str) -> str:
     try:
         with open(path, encoding="ascii", errors="replace") as fh:
-            for line in fh:
-                file_digest, _, found = line.rstrip("\n").partition("\t")
-                if len(file_digest) == 64:
-                    seen[file_digest] = found
+            return fh.read()
     except OSError:
-        pass  # a missing cache is an empty one
+        return ""  # a missing cache is an empty one
+
+
+def parse_seen(text: str) -> dict[str, str]:
+    """digest -> findings text of each line (the last line of a digest wins)."""
+    seen: dict[str, str] = {}
+    for line in text.split("\n"):
+        file_digest, _, found = line.partition("\t")
+        if len(file_digest) == 64:
+            seen[file_digest] = found
     return seen
+
+
+def find_seen(text: str, file_digest: str) -> str | None:
+    """What ``parse_seen(text)`` says of ``file_digest``, by searching the
+    text: cheaper than reading every line for a few look-ups."""
+    if len(file_digest) != 64:
+        return None
+    end = len(text)
+    while True:
+        i = text.rfind(file_digest, 0, end)
+        if i < 0:
+            return None
+        after = text[i + 64 : i + 65]
+        if (i == 0 or text[i - 1] == "\n") and after in ("", "\t", "\n"):
+            stop = text.find("\n", i)
+            return text[i : len(text) if stop < 0 else stop].partition("\t")[2]
+        end = i + 63
 
 
 def seen_in(path: str) -> dict[str, str]:
@@ -161,30 +187,58 @@ def _seen_version(path: str, mtime_ns: int, size: int, ino: int) -> dict[str, st
 
 
 class Cache:
+    """The cache file of one key: ``get(digest)`` for the run's look-ups
+    (a few search the file's text; more read it into a dict once), ``add``
+    and ``save`` for what the run learnt."""
+
+    FEW = 32  # look-ups answered by searching the text
+
     def __init__(self, key: str, directory: str | None = None):
         self.path = os.path.join(directory or cache_dir(), f"cache.{key}.txt")
+        self.text = ""
+        self._seen: dict[str, str] | None = {}
+        self._asked = 0
         # digest -> findings_text() of the file's findings
-        self.seen: dict[str, str] = {}
         self.new: dict[str, str] = {}
 
     def load(self) -> "Cache":
-        self.seen = read_seen(self.path)
+        self.text = read_text(self.path)
+        self._seen = None
         return self
+
+    @property
+    def seen(self) -> dict[str, str]:
+        """digest -> findings text of every entry."""
+        if self._seen is None:
+            self._seen = parse_seen(self.text)
+        return self._seen
+
+    def __bool__(self) -> bool:
+        return bool(self.text) or bool(self._seen)
+
+    def get(self, file_digest: str, default=None):
+        if self._seen is None and self._asked < self.FEW:
+            self._asked += 1
+            found = find_seen(self.text, file_digest)
+            return default if found is None else found
+        return self.seen.get(file_digest, default)
 
     def add(self, file_digest: str, findings=()) -> None:
         found = findings_text(findings)
-        if self.seen.get(file_digest) != found:  # new, or a damaged line
+        if self.get(file_digest) != found:  # new, or a damaged line
             self.new[file_digest] = found
 
     def save(self) -> None:
         """Write the cache if anything is new; never fails the run."""
         if not self.new:
             return
-        entries = {**self.seen, **self.new}
-        data = "".join(
-            f"{d}\t{found}\n" if found else f"{d}\n"
-            for d, found in sorted(entries.items())
-        ).encode()
+        if self._seen is None:  # never read whole: the new lines go after it
+            old = self.text
+            if old and not old.endswith("\n"):
+                old += "\n"
+            data = (old + _lines(self.new)).encode()
+        else:
+            data = _lines({**self._seen, **self.new}).encode()
         from .write import replace
 
         try:
@@ -192,3 +246,9 @@ class Cache:
             replace(self.path, data)
         except OSError:
             pass
+
+
+def _lines(entries: dict[str, str]) -> str:
+    return "".join(
+        f"{d}\t{found}\n" if found else f"{d}\n" for d, found in sorted(entries.items())
+    )
