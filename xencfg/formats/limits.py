@@ -12,7 +12,6 @@ Python nesting it reads.
 
 from __future__ import annotations
 
-import ast
 import re
 import sys
 import warnings
@@ -121,6 +120,8 @@ def python_deeper(
     at 0); None when there is none.  The subtree of ``skip`` (one the
     caller checks itself) is left out.  Iterative: the tree may be deep."""
     stack = [(node, depth)]
+    import ast  # a tree to walk means ast is loaded already
+
     pop, push, AST = stack.pop, stack.append, ast.AST
     while stack:
         node, depth = pop()
@@ -143,6 +144,8 @@ def python_deeper(
 def python_offset(patched) -> int | None:
     """Offset in the original text of the first Python node nested too deep
     in ``patched.text`` (a pypos.Patched copy that CPython reads), or None."""
+    import ast
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         node = python_too_deep(ast.parse(patched.text))

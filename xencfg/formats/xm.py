@@ -57,11 +57,13 @@ def parse(text: str, path: str = "-") -> Document:
     A file of plain lines is read without a parser (``xm_lines``); the
     fast reader on CPython's ast serves the other files it is sure of (the
     tests prove both agree with libcst); libcst reads every other one."""
-    from xencfg.formats import xm_ast, xm_lines
+    from xencfg.formats import xm_lines
 
     check_values(text, PY_VALUES, limit=MAX_XM_VALUES)
     doc = xm_lines.parse(text, path)
     if doc is None:
+        from xencfg.formats import xm_ast  # (and CPython's ast) when needed
+
         doc = xm_ast.parse(text, path)
     return doc if doc is not None else parse_cst(text, path)
 

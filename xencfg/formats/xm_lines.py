@@ -18,7 +18,34 @@ import re
 
 from xencfg.document import Document, List, Scalar, Setting, Str
 from xencfg.formats.pystrings import quote
-from xencfg.formats.xm_shapes import declined_text
+
+# Text the fast reader leaves to libcst, before parsing anything: carriage
+# returns, form feeds, vertical tabs, NUL, a byte-order mark, undecodable
+# bytes (surrogates), and anything that may be an f-string prefix: a quote
+# after an f (with r or b beside it), not inside a name (``conf'`` is not).
+_DECLINE_CHARS = ("\r", "\f", "\v", "\0")
+_DECLINE_WIDE = re.compile("[\ufeff\ud800-\udfff]")
+_F_QUOTE = re.compile("[fF][rRbB]?['\"]")
+_NAME_CHARS = frozenset(
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_"
+)
+
+
+def declined_text(text: str) -> bool:
+    """Whether the fast reader leaves ``text`` to libcst unread."""
+    for c in _DECLINE_CHARS:
+        if c in text:
+            return True
+    if not text.isascii() and _DECLINE_WIDE.search(text):
+        return True
+    for m in _F_QUOTE.finditer(text):
+        at = m.start()
+        if at and text[at - 1] in "rRbB":
+            at -= 1
+        if at == 0 or text[at - 1] not in _NAME_CHARS:
+            return True
+    return False
+
 
 __all__ = ["parse"]
 
