@@ -104,7 +104,8 @@ def test_no_worker_outlives_a_killed_parent(here, sig):
     for i in range(3000):
         (folder / f"d{i}.cfg").write_text(OLD.replace("web01", f"d{i}"))
     proc = subprocess.Popen(
-        [sys.executable, "-m", "xencfg", "check", "-j", "2", "--no-cache"]
+        # -j 3: the parent and two pool workers (the parent is one of the -j)
+        [sys.executable, "-m", "xencfg", "check", "-j", "3", "--no-cache"]
         + ["--map", "map.txt", "-q", "many"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
