@@ -32,6 +32,18 @@ def test_line_col_is_one_based_and_counts_lf_only():
     assert doc.line_col(start) == (2, 8)
 
 
+def test_line_col_counted_or_indexed_gives_the_same():
+    text = "a\n\nbb\nccc\n" * 5
+    offsets = list(range(len(text) + 1))
+    doc = doc_of(text)  # the first few calls count, the rest use the index
+    got = [doc.line_col(o) for o in offsets]
+    want = []
+    for o in offsets:
+        before = text[:o]
+        want.append((before.count("\n") + 1, len(before) - before.rfind("\n")))
+    assert got == want
+
+
 def test_apply_splices_edits_and_keeps_every_other_byte():
     text = "# c\xe9\nname = 'a'  # keep\ndisk = [ 'x', 'y' ]\n"
     doc = doc_of(text)

@@ -226,6 +226,7 @@ class Document:
         self.path = path
         self.notes = [] if notes is None else notes
         self._lines = _lines
+        self._asked = 0  # line_col() calls before the line index is built
 
     def __repr__(self) -> str:
         return (
@@ -237,6 +238,12 @@ class Document:
     def line_col(self, offset: int) -> tuple[int, int]:
         """1-based line and column of a character offset."""
         if self._lines is None:
+            self._asked += 1
+            if self._asked <= 4:  # a few places: counted in C, no index
+                text = self.text
+                return text.count("\n", 0, offset) + 1, offset - text.rfind(
+                    "\n", 0, offset
+                )
             starts = [0]
             find = self.text.find
             i = find("\n")
