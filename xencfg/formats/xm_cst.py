@@ -8,6 +8,8 @@ import bisect
 import warnings
 from typing import Any
 
+from .xm_shapes import binop_reason
+
 _cst: Any = None
 _Spans: Any = None
 
@@ -143,12 +145,7 @@ _REASONS = (
 def _reason(e: Any) -> str:
     cst = _cst
     if isinstance(e, cst.BinaryOperation):
-        op = _BINOPS.get(type(e.operator).__name__, "?")
-        if op == "%":
-            return "'%' formatting"
-        if op == "+":
-            return "'+' concatenation"
-        return f"'{op}' arithmetic"
+        return binop_reason(_BINOPS.get(type(e.operator).__name__, "?"))
     if isinstance(e, cst.Name):
         return f"a variable '{e.value}'"
     if isinstance(e, cst.Attribute):

@@ -55,6 +55,16 @@ UNSURE = (ast.GeneratorExp, ast.JoinedStr, ast.Await, ast.Yield, ast.YieldFrom)
 NUMBER = (int, float, complex)
 
 
+def binop_reason(op: str) -> str:
+    """A computed value's reason in words, for the binary operator ``op``
+    (both xm readers word it so)."""
+    if op == "%":
+        return "'%' formatting"
+    if op == "+":
+        return "'+' concatenation"
+    return f"'{op}' arithmetic"
+
+
 def _dotted(e: ast.expr) -> str | None:
     if isinstance(e, ast.Name):
         return e.id
@@ -66,12 +76,7 @@ def _dotted(e: ast.expr) -> str | None:
 
 def reason(e: ast.expr) -> str:
     if isinstance(e, ast.BinOp):
-        op = _BINOPS.get(type(e.op), "?")
-        if op == "%":
-            return "'%' formatting"
-        if op == "+":
-            return "'+' concatenation"
-        return f"'{op}' arithmetic"
+        return binop_reason(_BINOPS.get(type(e.op), "?"))
     if isinstance(e, ast.Name):
         return f"a variable '{e.id}'"
     if isinstance(e, ast.Attribute):
