@@ -137,8 +137,8 @@ def read_seen(path: str) -> dict[str, str]:
 
 def read_text(path: str) -> str:
     try:
-        with open(path, encoding="ascii", errors="replace") as fh:
-            return fh.read()
+        with open(path, "rb") as fh:  # (a text file would load the ascii codec)
+            return fh.read().decode("ascii", "replace")
     except OSError:
         return ""  # a missing cache is an empty one
 

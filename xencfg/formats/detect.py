@@ -8,23 +8,38 @@ text; otherwise Python as old ``xm create`` read it.
 
 from __future__ import annotations
 
-import re
 
 from ..document import Document, ParseError, decode
-from . import xl, xljson
+from . import xl
+from ..lazy import Pattern
 from .limits import TooDeep
 
-# (xl and xljson are read or tried on every file; the other readers are
-# imported where a file needs them.)
+# (xl is tried on every file; the other readers are imported where a file
+# needs them.)
 
 FORMATS = ("auto", "xl", "xm", "sxp", "json")
 
 # Comments, blank lines and the ':' elision rows of pasted captures do not
 # decide the format.
-_INSIGNIFICANT = re.compile(r"(?:[ \t\r\n\f\v]+|#[^\n]*|:[ \t:]*(?=\r?\n|\Z))*")
+_INSIGNIFICANT = Pattern(r"(?:[ \t\r\n\f\v]+|#[^\n]*|:[ \t:]*(?=\r?\n|\Z))*")
+
+
+# A JSON text starts with '{', or with '[' followed by a value or ']'.  A
+# Python config never starts so (``[a, b] = ...`` has a name after '[').
+_JSON_START = Pattern(r'\A\ufeff?[ \t\r\n]*(?:\{|\[[ \t\r\n]*[\[{"\]\-0-9tfn])')
+
+
+def looks_like_json(text: str) -> bool:
+    # (most texts are told by their first character: no pattern compiled)
+    head = text[1:] if text.startswith("\ufeff") else text
+    if head.lstrip(" \t\r\n")[:1] not in ("{", "["):
+        return False
+    return _JSON_START.match(text) is not None
 
 
 def looks_like_sxp(text: str) -> bool:
+    if "(" not in text:  # (most configs: no pattern compiled)
+        return False
     pos = _INSIGNIFICANT.match(text, 1 if text.startswith("\ufeff") else 0).end()
     return text[pos : pos + 1] == "("
 
@@ -32,7 +47,9 @@ def looks_like_sxp(text: str) -> bool:
 def parse_text(text: str, path: str = "-", fmt: str = "auto") -> Document:
     """Parse ``text`` as ``fmt`` (or the detected format).  Raises ParseError."""
     if fmt in ("json", "auto"):
-        if fmt == "json" or xljson.looks_like_json(text):
+        if fmt == "json" or looks_like_json(text):
+            from . import xljson
+
             return xljson.parse(text, path)
     if fmt == "sxp":
         from .xlsxp import parse_sxp

@@ -18,6 +18,7 @@ import warnings
 
 from ..document import List, Node, ParseError
 from .pypos import line_starts
+from ..lazy import Pattern
 
 #: Possessive repeats (``*+``), which keep no backtracking state per
 #: iteration, exist from Python 3.11 on.
@@ -60,7 +61,7 @@ def _line_col(text: str, offset: int) -> tuple[int, int]:
 
 #: One Python value each (string, number, name, opening bracket), comments
 #: skipped: an upper bound on the nodes of an xm file.
-PY_VALUES = re.compile(
+PY_VALUES = Pattern(
     r"#[^\n]*|([rRbBuU]{0,2}(?:'[^'\\\n]*(?:\\.[^'\\\n]*)*'"
     r'|"[^"\\\n]*(?:\\.[^"\\\n]*)*")|[0-9][0-9a-zA-Z.]*|[A-Za-z_]\w*|[\[({])'
 )

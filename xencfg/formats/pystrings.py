@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 
 from xencfg.formats.pypos import NEWLINES
 from . import escapes
@@ -65,6 +64,8 @@ def _unescape(body: str) -> str:
             if end < 0:
                 raise ValueError("malformed \\N{...} escape")
             try:
+                import unicodedata  # (a C extension: loaded for \N{...} only)
+
                 out.append(unicodedata.lookup(body[j + 3 : end]))
             except KeyError:
                 raise ValueError(f"unknown character name {body[j + 3 : end]!r}")

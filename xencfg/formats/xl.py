@@ -16,6 +16,7 @@ from functools import lru_cache
 
 from ..document import Document, List, ParseError, Scalar, Setting, Str
 from ..grammar import grammar_text
+from ..lazy import Pattern
 from . import escapes
 from .limits import MAX_XL_VALUES, POSSESSIVE, check_values
 from .xl_errors import STRING as _STR
@@ -86,8 +87,8 @@ def quote(value: str, q: str) -> str:
 # Pieces of a SIMPLE_LINE token (see xl.lark): key, operator, then the value,
 # whose atoms are found by scanning left to right (so a '#' inside a string is
 # never taken for a comment).
-_HEAD = re.compile(r"([A-Za-z_][._0-9A-Za-z]*)[ \t\f\r\v]*(\+?=)[ \t\f\r\v]*")
-_ATOMS = re.compile(f"#[^\\n]*|({_STR}|[0-9][0-9a-fA-FxX.]*)|(\\])")
+_HEAD = Pattern(r"([A-Za-z_][._0-9A-Za-z]*)[ \t\f\r\v]*(\+?=)[ \t\f\r\v]*")
+_ATOMS = Pattern(f"#[^\\n]*|({_STR}|[0-9][0-9a-fA-FxX.]*)|(\\])")
 # The atoms of a flat list, between its brackets (comments skipped).
 _ITEMS = re.compile(f"#[^\\n]*|({_STR}|[0-9][0-9a-fA-FxX.]*)")
 
@@ -195,9 +196,7 @@ def _parser():
 
 
 # One value each: a string, number, setting name or '['; comments are skipped.
-_VALUES = re.compile(
-    f"#[^\\n]*|({_STR}|[0-9][0-9a-fA-FxX.]*|[A-Za-z_][._0-9A-Za-z]*|\\[)"
-)
+_VALUES = Pattern(f"#[^\\n]*|({_STR}|[0-9][0-9a-fA-FxX.]*|[A-Za-z_][._0-9A-Za-z]*|\\[)")
 
 
 # -- the fast path ------------------------------------------------------------
@@ -208,11 +207,16 @@ _VALUES = re.compile(
 # else goes to the parser.  tests/test_xl_fast.py checks both agree.
 
 
-def simple_line(rx, groups: bool, possessive: bool = POSSESSIVE) -> str:
+def simple_line(
+    rx, groups: bool, possessive: bool = POSSESSIVE, short: bool = False
+) -> str:
     """SIMPLE_LINE (see xl.lark) spelt from the terminals ``rx(name)``; with
     ``groups``, the key, operator, list and atom each in a group.  Without
     groups it is, character for character, the terminal Lark derives
-    (checked when the scanners are built, and by the tests)."""
+    (checked when the scanners are built, and by the tests).  ``short``
+    spells a list's items as atoms each followed by a comma or by the
+    closing bracket: the same lists with the atom spelt once, so the pattern
+    every run compiles is shorter."""
 
     def g(piece: str) -> str:
         return f"({piece})" if groups else piece
@@ -222,7 +226,10 @@ def simple_line(rx, groups: bool, possessive: bool = POSSESSIVE) -> str:
     ws = "[ \t\x0c\r\\v]*"
     gap = "(?:[ \t\x0c\r\\v\n]|#[^\n]*\n)*" + ("+" if possessive else "")
     atom = f"(?:{rx('STRING')}|{rx('NUMBER')})"
-    flat = f"\\[{gap}(?:{atom}{gap}(?:,{gap}{atom}{gap})*(?:,{gap})?)?\\]"
+    if short:
+        flat = f"\\[{gap}(?:{atom}{gap}(?:,{gap}|(?=\\])))*\\]"
+    else:
+        flat = f"\\[{gap}(?:{atom}{gap}(?:,{gap}{atom}{gap})*(?:,{gap})?)?\\]"
     value = f"(?:{g(flat)}|{g(atom)})"
     return f"{g(rx('KEY'))}{ws}{g(rx('OP'))}{ws}{value}{ws}(?:#[^\n]*)?\n"
 
@@ -253,7 +260,7 @@ def _scanners(possessive: bool = POSSESSIVE) -> tuple[re.Pattern, re.Pattern]:
         lead = f"(?=((?:{trivia})*))\\1"
     return (
         re.compile(f"(?:{trivia})*" + ("+" if possessive else "")),
-        re.compile(lead + simple_line(rx, True, possessive)),
+        re.compile(lead + simple_line(rx, True, possessive, short=True)),
     )
 
 
@@ -321,12 +328,12 @@ def _settings(text: str, lines: list[re.Match], k: int, body: list) -> None:
 # skipped where this is tried.)
 # (The lookahead and backreference make the name and spaces atomic: no
 # backtracking into a shorter name.)
-_FOREIGN = re.compile(r"(?=([A-Za-z_][._0-9A-Za-z]*[ \t\f\r\v]*))\1(?![=+])|[^A-Za-z_]")
+_FOREIGN = Pattern(r"(?=([A-Za-z_][._0-9A-Za-z]*[ \t\f\r\v]*))\1(?![=+])|[^A-Za-z_]")
 # Or a setting whose value xl never reads: xl's values are strings, numbers
 # and lists, and a string or number ends its statement (`x = 'sd%s' % y`,
 # `memory = 512 * 2`, `disk = swapdisk`: Python).  (A number is matched
 # whole, as the lookahead and backreference make it atomic.)
-_FOREIGN_VALUE = re.compile(
+_FOREIGN_VALUE = Pattern(
     r"""[A-Za-z_][._0-9A-Za-z]*[ \t\f\r\v]*\+?=[ \t\f\r\v]*"""
     r"""(?:(?:"[^"\\\n]*(?:\\[^\n][^"\\\n]*)*"|'[^'\\\n]*(?:\\[^\n][^'\\\n]*)*'"""
     r"""|(?=([0-9][0-9a-fA-FxX.]*))\1)[ \t\f\r\v]*[^ \t\f\r\v#\n;]"""

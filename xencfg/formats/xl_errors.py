@@ -3,9 +3,9 @@ nesting limit checked before it runs (``xl`` raises them)."""
 
 from __future__ import annotations
 
-import re
 
 from ..document import ParseError
+from ..lazy import Pattern
 from .limits import MAX_DEPTH, POSSESSIVE, too_deep
 
 # One xl string token (also the fast path's; see xl.lark's STRING).
@@ -14,7 +14,7 @@ STRING = "\"[^\"\\\\\n]*(?:\\\\[^\n][^\"\\\\\n]*){0}\"|'[^'\\\\\n]*(?:\\\\[^\n][
 )
 
 # The setting name a SIMPLE_LINE token starts with.
-_KEY = re.compile(r"[A-Za-z_][._0-9A-Za-z]*")
+_KEY = Pattern(r"[A-Za-z_][._0-9A-Za-z]*")
 
 
 _WORDS = {
@@ -85,7 +85,7 @@ def position(text: str, offset: int) -> tuple[int, int]:
     return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
 
 
-_BRACKETS = re.compile(f"#[^\\n]*|{STRING}|[\\[\\]]")
+_BRACKETS = Pattern(f"#[^\\n]*|{STRING}|[\\[\\]]")
 
 
 def check_depth(text: str) -> None:

@@ -35,10 +35,6 @@ from ..lazy import Pattern
 GRAMMAR = "json.lark"
 FMT = "json"
 
-# A JSON text starts with '{', or with '[' followed by a value or ']'.  A
-# Python config never starts so (``[a, b] = ...`` has a name after '[').
-_START = Pattern(r'\A\ufeff?[ \t\r\n]*(?:\{|\[[ \t\r\n]*[\[{"\]\-0-9tfn])')
-
 
 class Object(List):
     """A JSON object: its items are :class:`Member` nodes."""
@@ -57,14 +53,6 @@ class Member(List):
     """``"key": value`` (items: the key ``Str`` and the value node)."""
 
     kind = "member"
-
-
-def looks_like_json(text: str) -> bool:
-    # (most texts are told by their first character: no pattern compiled)
-    head = text[1:] if text.startswith("\ufeff") else text
-    if head.lstrip(" \t\r\n")[:1] not in ("{", "["):
-        return False
-    return _START.match(text) is not None
 
 
 def quote(value: str, _quote: str = '"') -> str:

@@ -30,6 +30,7 @@ from __future__ import annotations
 import re
 
 from xencfg.document import Document
+from xencfg.lazy import Pattern
 from .limits import MAX_XM_VALUES, PY_VALUES, check_values, python_offset, too_deep
 from xencfg.formats.pypos import Patched, error_at
 from xencfg.formats.pystrings import quote
@@ -42,10 +43,11 @@ __all__ = ["parse", "parse_cst", "quote"]
 
 FMT = "xm"
 
-_SURROGATES = re.compile("[\ud800-\udfff]")
-_LONE_CR = re.compile(r"\r(?!\n)")
-_CRLF = re.compile(r"\r\n")
-_BARE_LF = re.compile(r"(?<!\r)\n")
+# (for libcst's copy of the text only: compiled when a file gets there)
+_SURROGATES = Pattern("[\ud800-\udfff]")
+_LONE_CR = Pattern(r"\r(?!\n)")
+_CRLF = Pattern(r"\r\n")
+_BARE_LF = Pattern(r"(?<!\r)\n")
 
 
 # --- entry point -------------------------------------------------------------------
@@ -76,7 +78,7 @@ def parse_cst(text: str, path: str = "-") -> Document:
     # substitution keeps the length: lone surrogates (undecodable bytes) become
     # "?", and a lone "\r" line break (which libcst cannot read but Python
     # does) becomes "\n".
-    base = _SURROGATES.sub("?", text)
+    base = text if text.isascii() else _SURROGATES.sub("?", text)
     if "\r" in base:
         base = _LONE_CR.sub("\n", base)
     nul = base.find("\0")

@@ -18,13 +18,14 @@ import re
 
 from xencfg.document import Document, List, Scalar, Setting, Str
 from xencfg.formats.pystrings import quote
+from xencfg.lazy import Pattern
 
 # Text the fast reader leaves to libcst, before parsing anything: carriage
 # returns, form feeds, vertical tabs, NUL, a byte-order mark, undecodable
 # bytes (surrogates), and anything that may be an f-string prefix: a quote
 # after an f (with r or b beside it), not inside a name (``conf'`` is not).
 _DECLINE_CHARS = ("\r", "\f", "\v", "\0")
-_DECLINE_WIDE = re.compile("[\ufeff\ud800-\udfff]")
+_DECLINE_WIDE = Pattern("[\ufeff\ud800-\udfff]")  # for non-ASCII text only
 _F_QUOTE = re.compile("[fF][rRbB]?['\"]")
 _NAME_CHARS = frozenset(
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_"
@@ -51,13 +52,16 @@ __all__ = ["parse"]
 
 _STRING = r"""'[^'\\\n]*'|"[^"\\\n]*\""""
 _ATOM = rf"(?:{_STRING}|0(?![0-9])|[1-9][0-9]*)(?![0-9A-Za-z_.'\"])"
-_ITEMS = rf"(?:{_ATOM}(?:[ \t]*,[ \t]*{_ATOM})*(?:[ \t]*,)?)?"
+# Atoms, each followed by a comma or by the closing bracket: the same lists
+# as ``ATOM (, ATOM)* ,?`` with the atom spelt once (the pattern is compiled
+# in every run: its length is start-up time).
+_ITEMS = rf"(?:{_ATOM}[ \t]*(?:,[ \t]*|(?=\])))*"
 # Blank and comment lines, then one statement (groups: 1 key, 2 atom,
 # 3 list, 4 appended-to name, 5 appended string), then the line's end.
 _LINE = re.compile(
     r"(?:[ \t]*(?:#[^\n]*)?\n)*"
     r"(?:([A-Za-z_][A-Za-z0-9_]*)[ \t]*=[ \t]*"
-    rf"(?:({_ATOM})|(\[[ \t]*{_ITEMS}[ \t]*\]))"
+    rf"(?:({_ATOM})|(\[[ \t]*{_ITEMS}\]))"
     rf"|([A-Za-z_][A-Za-z0-9_]*)\.append\(({_STRING})\))"
     r"[ \t]*(?:#[^\n]*)?(?:\n|\Z)"
 )

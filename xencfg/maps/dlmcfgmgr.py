@@ -35,6 +35,13 @@ from .names import SCSI_RE, is_aix, normalize
 COLUMNS = ("HDevName", "Management", "Device", "Host", "Channel", "Target", "Lun")
 HEADER_RE = re.compile(r"^\s*" + r"\s+".join(COLUMNS) + r"\s*$", re.IGNORECASE)
 _HEADERISH_RE = Pattern(r"^\s*HDevName\s+Management\b", re.IGNORECASE)
+# A device row as dlmcfgmgr prints it: an HDLM device, its status, one SCSI
+# disk and four numbers.  Such a row needs none of row()'s checks one by one
+# (each group is what they accept); any other row takes the long way.
+_PLAIN_ROW = re.compile(
+    r"\s*(/dev/sddlm[a-p]{2,3})\s+(\S+)\s+(/dev/sd(?!dlm)[a-z]{1,4})"
+    r"\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*"
+)
 
 
 def looks_like(text: str) -> bool:
@@ -87,9 +94,15 @@ class _Reader(RowReader):
         header goes straight to ``row``: ``skip`` is False for it (no
         elision, message, header or prompt starts so), and such lines are
         most of a capture."""
+        plain = _PLAIN_ROW.fullmatch
         for no, line in enumerate(lines, 1):
             if self.header_seen and line.lstrip().startswith("/dev/sd"):
-                self.row(no, line)
+                m = plain(line)
+                if m is None:
+                    self.row(no, line)
+                else:
+                    hctl = (int(m[4]), int(m[5]), int(m[6]), int(m[7]))
+                    self._add_device(no, m[1], m[2], m[3], hctl)
             elif is_blank(line):
                 continue
             elif self.skip(no, line):
@@ -144,9 +157,11 @@ class _Reader(RowReader):
                 f"expected 7 fields ({' '.join(COLUMNS)}), found {len(fields)}",
                 no,
             )
-        status = fields[1]
-        device = _device(fields[2], no)
-        hctl = _hctl(fields[3:], no)
+        self._add_device(
+            no, name, fields[1], _device(fields[2], no), _hctl(fields[3:], no)
+        )
+
+    def _add_device(self, no: int, name: str, status: str, device, hctl) -> None:
         usable = status.lower() == "configured"
         self.current = self.b.device(name, status, no, usable=usable)
         if not usable:

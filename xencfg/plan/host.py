@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from ..document import decode
 from ..errors import Failed
-from ..formats.xljson import looks_like_json
+from ..formats.detect import looks_like_json
 from ..pipeline import convert_or_fail, read_or_usage
 from ..transforms.dumps import dump_domains
 from ..transforms.running import is_xl_dump
