@@ -1,52 +1,142 @@
-"""The pool's ordering: the parent takes chunks from the back while workers
-take them from the front, and every result comes out once, in job order."""
+"""The pool: the parent takes chunks from the back while forked workers take
+them from the front; every result comes out once, in job order; a worker
+that dies costs the files it held (reported as such), never the run."""
 
+import os
 import random
+import signal
+import sys
 
-from xencfg.pool import _in_order
+import pytest
+
+from xencfg import pool
+from xencfg.deliver import Delivery
+from xencfg.maps import parse_map
+from xencfg.pipeline import Options
+from xencfg.pool import in_order, run_jobs
+from xencfg.walk import collect
 
 
-class FakeFuture:
-    """A chunk a pool worker may have started (then it finishes it)."""
+class FakeKids:
+    """Children that hold up to ``room`` chunks and report them in any
+    order, some at a time."""
 
-    def __init__(self, chunk, started, ready):
-        self.chunk, self.started, self.ready = chunk, started, ready
-        self.cancelled = False
+    def __init__(self, rnd, room):
+        self.rnd, self.room = rnd, room
+        self.held, self.given = [], []
 
-    def done(self):
-        return self.ready
-
-    def cancel(self):
-        if self.started:
+    def give(self, i):
+        if len(self.held) >= self.room:
             return False
-        self.cancelled = True
+        self.held.append(i)
+        self.given.append(i)
         return True
 
-    def result(self):
-        assert not self.cancelled, "a cancelled chunk's result was asked for"
-        return [("pool", job) for job in self.chunk]
+    def take(self, block):
+        ready = [i for i in self.held if self.rnd.random() < 0.4]
+        if block and not ready and self.held:
+            ready = [self.rnd.choice(self.held)]
+        for i in ready:
+            self.held.remove(i)
+        return [(i, [("kid", i)]) for i in ready]
 
 
 def test_every_result_once_and_in_order():
     rnd = random.Random(7)
     for _ in range(300):
-        n = rnd.randint(1, 12)
-        chunks = [[f"{c}.{j}" for j in range(rnd.randint(1, 3))] for c in range(n)]
-        # The pool starts a prefix of the chunks, in order; some are done.
-        started = rnd.randint(0, n)
-        futures = [
-            FakeFuture(chunk, c < started, c < started and rnd.random() < 0.5)
-            for c, chunk in enumerate(chunks)
-        ]
-        got = list(_in_order(chunks, futures, lambda job: ("here", job)))
-        assert [job for _, job in got] == [job for chunk in chunks for job in chunk]
-        for c, fut in enumerate(futures):
-            whose = {w for w, job in got if job in set(chunks[c])}
-            assert whose == ({"here"} if fut.cancelled else {"pool"})
+        n = rnd.randint(1, 30)
+        chunks = [[c] for c in range(n)]
+        kids = FakeKids(rnd, rnd.randint(0, 4))
+        got = list(in_order(chunks, kids, lambda job: ("here", job)))
+        assert [c for _, c in got] == list(range(n))
+        # The children had a prefix of the chunks, the parent the rest.
+        assert kids.given == list(range(len(kids.given)))
+        assert {c for who, c in got if who == "kid"} == set(kids.given)
 
 
-def test_the_parent_takes_work_only_from_the_back():
-    chunks = [[c] for c in range(6)]
-    futures = [FakeFuture(chunk, c < 2, False) for c, chunk in enumerate(chunks)]
-    got = list(_in_order(chunks, futures, lambda job: ("here", job)))
-    assert got == [("pool", 0), ("pool", 1)] + [("here", c) for c in range(2, 6)]
+def test_without_room_in_any_child_the_parent_does_it_all():
+    chunks = [[c] for c in range(5)]
+    got = list(in_order(chunks, FakeKids(random.Random(1), 0), lambda j: ("here", j)))
+    assert got == [("here", c) for c in range(5)]
+
+
+# -- real workers ---------------------------------------------------------------
+
+needs_fork = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+
+CFG = "name = 'vm{i}'\ndisk = [ 'phy:/dev/sda,xvda,w', 'phy:/dev/sdq,xvdb,w' ]\n"
+
+
+@pytest.fixture
+def tree(tmp_path):
+    for i in range(300):
+        (tmp_path / f"vm{i:03}.cfg").write_text(CFG.format(i=i))
+    jobs, missing = collect([str(tmp_path)])
+    assert not missing and len(jobs) == 300
+    return jobs
+
+
+def _summary(results):
+    return [
+        (r.path, r.changed, [f.text() for f in r.findings], r.crash) for r in results
+    ]
+
+
+@needs_fork
+@pytest.mark.parametrize("workers", [2, 3, 5])
+def test_workers_give_what_one_process_gives(tree, workers):
+    opts = Options(parse_map("/dev/sda /dev/sddlmaa\n", "plain"))
+    alone = list(run_jobs(tree, opts, Delivery(), 1))
+    many = list(run_jobs(tree, opts, Delivery(), workers))
+    assert _summary(many) == _summary(alone)
+    assert [r.path for r in many] == [j.path for j in tree]
+    assert all(r.changed and not r.crash for r in many)
+    with pytest.raises(ChildProcessError):  # every worker was reaped
+        os.waitpid(-1, os.WNOHANG)
+
+
+@needs_fork
+def test_a_worker_that_dies_costs_only_the_files_it_held(tree, monkeypatch):
+    parent = os.getpid()
+    real_work = pool.work
+
+    def work(job, opts, how):
+        if os.getpid() != parent and job.path.endswith("vm000.cfg"):
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real_work(job, opts, how)
+
+    monkeypatch.setattr(pool, "work", work)
+    opts = Options(parse_map("/dev/sda /dev/sddlmaa\n", "plain"))
+    results = list(run_jobs(tree, opts, Delivery(), 2))
+    assert [r.path for r in results] == [j.path for j in tree]
+    lost = [r for r in results if r.crash]
+    # The first chunk was the worker's: its files are reported, said lost.
+    assert lost and lost[0].path.endswith("vm000.cfg")
+    assert all("killed by signal 9" in r.crash for r in lost)
+    assert all("run again" in r.crash for r in lost)
+    # The parent did every other file.
+    assert len(lost) < len(tree) // 2
+    assert all(r.changed for r in results if not r.crash)
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)
+
+
+@needs_fork
+def test_leaving_early_ends_and_reaps_the_workers(tree):
+    opts = Options(parse_map("/dev/sda /dev/sddlmaa\n", "plain"))
+    results = run_jobs(tree, opts, Delivery(), 3)
+    first = next(results)
+    assert first.path.endswith("vm000.cfg")
+    results.close()  # (as when the report stops at an exception)
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)
+
+
+@needs_fork
+def test_a_worker_prints_nothing(tree, capfd):
+    opts = Options(parse_map("/dev/sda /dev/sddlmaa\n", "plain"))
+    sys.stdout.write("before ")  # buffered in the parent when it forks
+    list(run_jobs(tree, opts, Delivery(), 2))
+    sys.stdout.flush()
+    out, err = capfd.readouterr()
+    assert out == "before " and err == ""

@@ -101,7 +101,7 @@ def _alive(pid: int) -> bool:
 def test_no_worker_outlives_a_killed_parent(here, sig):
     folder = here / "many"
     folder.mkdir()
-    for i in range(3000):
+    for i in range(8000):  # (enough to be killed while it works)
         (folder / f"d{i}.cfg").write_text(OLD.replace("web01", f"d{i}"))
     proc = subprocess.Popen(
         # -j 3: the parent and two pool workers (the parent is one of the -j)
@@ -116,7 +116,7 @@ def test_no_worker_outlives_a_killed_parent(here, sig):
         while len(workers) < 2 and proc.poll() is None:
             assert time.monotonic() < deadline, "no workers started"
             workers = _children(proc.pid)
-            time.sleep(0.05)
+            time.sleep(0.005)
         assert proc.poll() is None, "finished before it could be killed"
         os.kill(proc.pid, sig)
         proc.wait(30)

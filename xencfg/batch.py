@@ -110,11 +110,12 @@ def out_dir_problem(jobs, out_dir: str) -> str | None:
                     f"{os.path.join(out_dir, rel)}"
                 )
             seen[rel] = job.path
+            if fresh:
+                continue
             dest = os.path.join(out_dir, rel)
             # (A link there is replaced, not followed: see write.write_copies.)
             if (
-                not fresh
-                and os.path.lexists(dest)
+                os.path.lexists(dest)
                 and not os.path.islink(dest)
                 and os.path.samefile(dest, job.real)
             ):

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from stat import S_ISREG
 
 from .cache import digest, findings_from, seen_in
 from .document import Document, ParseError
@@ -84,6 +85,11 @@ class FileResult(Record):
         for name, value in kw.items():
             setattr(self, name, value)
 
+    def __reduce__(self):
+        # (results travel back from workers pickled: as one tuple, faster
+        # than pickle's generic slot-by-slot state)
+        return _file_result, self._values()
+
     @property
     def cacheable(self) -> bool:
         """Read, unchanged, no error: may go into the cache (with its findings)."""
@@ -96,6 +102,13 @@ class FileResult(Record):
         )
 
 
+def _file_result(*values) -> FileResult:
+    res = FileResult.__new__(FileResult)
+    for name, value in zip(FileResult._fields, values):
+        setattr(res, name, value)
+    return res
+
+
 def resolve_link(path: str) -> str | None:
     """``/dev/disk/by-*`` names on this host: the real path, or None when
     ``path`` does not exist (--resolve-links)."""
@@ -103,8 +116,20 @@ def resolve_link(path: str) -> str | None:
     return real if os.path.exists(path) else None
 
 
+# The transform last made, with what it was made for: a transform keeps no
+# state between files, so a batch makes one, not one per file.
+_MADE: list = [None, None, None]
+
+
 def transform_for(devmap: DeviceMap | None, resolve_links: bool = False):
     """The migration to ``devmap``'s devices, or without a map the policy."""
+    if _MADE[0] is devmap and _MADE[1] == resolve_links and _MADE[2] is not None:
+        return _MADE[2]
+    _MADE[:] = devmap, resolve_links, _make_transform(devmap, resolve_links)
+    return _MADE[2]
+
+
+def _make_transform(devmap: DeviceMap | None, resolve_links: bool):
     resolve = resolve_link if resolve_links else None
     if devmap is None:
         from .transforms.policy import Policy
@@ -144,14 +169,14 @@ def read_file(path: str) -> tuple[bytes, os.stat_result]:
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
     try:
         st = os.fstat(fd)
-        chunks = []
         size = max(st.st_size, 0) + 1  # one more, to see the end of the file
-        while True:
-            chunk = os.read(fd, size)
-            if not chunk:
-                break
+        chunk = os.read(fd, size)
+        if len(chunk) < size and S_ISREG(st.st_mode):
+            return chunk, st  # a regular file read short: that was all of it
+        chunks = [chunk]
+        while chunk:
+            chunk = os.read(fd, 1 << 16)
             chunks.append(chunk)
-            size = 1 << 16
         return b"".join(chunks), st
     finally:
         os.close(fd)
@@ -193,7 +218,9 @@ def process(job, opts: Options, data: bytes | None = None) -> FileResult:
         res.old = data
         if job.real != "-":
             res.digest = digest(data)
-            seen = opts.cache or (seen_in(opts.cache_file) if opts.cache_file else {})
+            seen = opts.cache
+            if opts.cache_file and type(seen) is dict and not seen:
+                seen = seen_in(opts.cache_file)  # (a pool's worker reads it)
             found = seen.get(res.digest)
             replayed = None if found is None else findings_from(found, job.path)
             if replayed is not None:

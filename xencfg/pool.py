@@ -5,12 +5,15 @@ and delivers it (:mod:`xencfg.deliver`), then returns a small picklable
 FileResult; it never raises and never prints.  Only the parent prints, so
 the output of parallel runs never interleaves.
 
-Speed: the parser tables are built in the parent before the pool forks,
-libcst is imported once per worker at most, each worker gets the options
-(the map) once, when it starts, and keeps what it learns (the map's answers,
-the disk specs read, the folders made); jobs travel in small chunks, so the
-two workers end together; the cache's digests do not travel: each worker
-reads the cache file once.
+Speed: the parser tables are built in the parent before the workers are
+forked (:mod:`xencfg.forked`), once the files are known, so each worker has
+the jobs, the options (the map) and the cache's text without their
+travelling; only chunk numbers go to it and results come back.  A worker
+keeps what it learns (the map's answers, the disk specs read, the folders
+made).  The parent is one of the ``-j`` workers: it takes chunks from the
+back while the others take them from the front, and chunks are small, so
+all end together.  Without ``os.fork`` (Windows) a batch runs in one
+process.
 """
 
 from __future__ import annotations
@@ -19,7 +22,6 @@ import os
 from collections.abc import Iterator
 
 from .deliver import Delivery, deliver
-from .cache import seen_in
 from .pipeline import FileResult, Options, process
 
 
@@ -44,24 +46,6 @@ def work(job, opts: Options, how: Delivery) -> FileResult:
         res.crash = traceback.format_exc()
     res.old = res.new = res.stat = None
     return res
-
-
-# A worker's options and delivery, given once when it starts (not with every
-# chunk: the map's remembered answers and the folders made stay with it).
-_GIVEN: tuple[Options, Delivery] | None = None
-
-
-def _start_worker(parent: int, opts: Options, how: Delivery) -> None:
-    global _GIVEN
-    die_with_parent(parent)
-    if opts.cache_file is not None:  # read once: the parent saves it at the end
-        opts.cache, opts.cache_file = seen_in(opts.cache_file), None
-    _GIVEN = (opts, how)
-
-
-def _work_chunk(jobs: list) -> list[FileResult]:
-    opts, how = _GIVEN
-    return [work(job, opts, how) for job in jobs]
 
 
 def die_with_parent(parent: int) -> None:
@@ -110,48 +94,58 @@ def run_jobs(
     ``workers`` > 1 and there are enough files to pay for the processes."""
     how.made.clear()
     how.fresh.clear()
-    if workers <= 1 or len(jobs) < 16:
+    if workers <= 1 or len(jobs) < 16 or not hasattr(os, "fork"):
         for job in jobs:
             yield work(job, opts, how)
         return
-    from concurrent.futures import ProcessPoolExecutor  # not for one file
-
     warm_up()
-    mine = opts
-    if opts.cache_file is not None:
-        # The workers read the cache file themselves, once each, rather
-        # than receive the whole cache with every chunk.
-        opts = Options(opts.devmap, opts.fmt, opts.resolve_links, {}, opts.cache_file)
-    size = max(1, min(64, len(jobs) // (workers * 8)))
+    # Small chunks: the parent checks for results between two of its own,
+    # and at the end nobody waits long for the last one.
+    size = max(1, min(16, len(jobs) // (workers * 8)))
     chunks = [jobs[i : i + size] for i in range(0, len(jobs), size)]
-    # The parent is one of the workers: it takes chunks from the back while
-    # the pool works from the front (no third process on the cores, and
-    # its share of the results never travels).
-    with ProcessPoolExecutor(
-        max_workers=workers - 1,
-        initializer=_start_worker,
-        initargs=(os.getpid(), opts, how),
-    ) as pool:
-        futures = [pool.submit(_work_chunk, chunk) for chunk in chunks]
-        yield from _in_order(chunks, futures, lambda job: work(job, mine, how))
+    from .forked import Children
+
+    parent = os.getpid()
+
+    def work_chunk(chunk: list) -> list[FileResult]:
+        return [work(job, opts, how) for job in chunk]
+
+    with Children(
+        workers - 1, chunks, lambda: die_with_parent(parent), work_chunk, _lost
+    ) as kids:
+        yield from in_order(chunks, kids, lambda job: work(job, opts, how))
 
 
-def _in_order(chunks: list, futures: list, work_here) -> Iterator[FileResult]:
-    """The results of every chunk in order: each from its future, or, while
-    the next one is not ready, from a chunk at the back that no worker has
-    started, done here (once the pool has started one, it has started every
-    chunk before it: nothing is left to take)."""
-    here: dict[int, list[FileResult]] = {}
-    back = len(chunks)  # chunks[back:] are done here
-    taking = True
+def _lost(job, why: str) -> FileResult:
+    """The result of a file a worker held when it died."""
+    return FileResult(
+        job.path,
+        job.real,
+        crash=f"the worker process reading it died ({why}) before it said "
+        "how the file went: it may or may not have been written; run again",
+    )
+
+
+def in_order(chunks: list, kids, work_here) -> Iterator[FileResult]:
+    """The results of every chunk, in order.  The children take chunks from
+    the front (a few each, ahead); the parent takes them from the back
+    whenever the next result is not in yet, and waits only when nothing is
+    left to take.  ``kids``: ``give(i)`` hands chunk i to a child that has
+    room (False: none has), ``take(block)`` the (i, results) that came in."""
+    done: dict[int, list] = {}
+    front, back = 0, len(chunks)  # chunks[front:back]: not taken yet
     for i in range(len(chunks)):
-        if i >= back:
-            yield from here.pop(i)
-            continue
-        while taking and back - 1 > i and not futures[i].done():
-            if futures[back - 1].cancel():
+        while i not in done:
+            for j, results in kids.take(block=False):
+                done[j] = results
+            while front < back and kids.give(front):
+                front += 1
+            if i in done:
+                break
+            if front < back:
                 back -= 1
-                here[back] = [work_here(job) for job in chunks[back]]
-            else:
-                taking = False
-        yield from futures[i].result()
+                done[back] = [work_here(job) for job in chunks[back]]
+            else:  # every chunk is taken: the next result is a child's
+                for j, results in kids.take(block=True):
+                    done[j] = results
+        yield from done.pop(i)

@@ -133,17 +133,18 @@ class _Walker:
                 continue
             rel = f"{rel_dir}/{e.name}" if rel_dir else e.name
             if _is_dir(e):
-                if self._follow(e):
+                if self._follow(e, _join(real_root, rel)):
                     subdirs.append((e.path, rel))
             elif self._takes(e, rel):
                 self.entry(_join(top, rel), rel, top, real_root, e.is_symlink())
         for path, rel in subdirs:
             self.walk(path, rel, top, real_root)
 
-    def _follow(self, e: os.DirEntry) -> bool:
+    def _follow(self, e: os.DirEntry, real: str) -> bool:
+        # ``real``: its real path, as no folder link on the way is followed
         if e.is_symlink() or e.name in SKIP_DIRS:
             return False  # symlinked folders are not followed
-        return not (self.skip_real and os.path.realpath(e.path) in self.skip_real)
+        return real not in self.skip_real
 
     def _takes(self, e: os.DirEntry, rel: str) -> bool:
         if not (self.inc_rx.match(e.name) or self.inc_rx.match(rel)):
@@ -167,10 +168,14 @@ class _Walker:
         # A link whose target is in a folder the walk reached without links
         # has that folder's real path already; a link to a link needs
         # realpath().
+        # (Files the walk took as files need no look: they are no links.)
+        files = {e.real for e in self.entries if not e.is_link}
         for i, shown, real_root, inside in self.pending:
             real = os.path.join(real_root, inside)
             folder = os.path.dirname(inside)
-            if (real_root, folder) not in self.walked or os.path.islink(real):
+            if (real_root, folder) not in self.walked or (
+                real not in files and os.path.islink(real)
+            ):
                 real = os.path.realpath(shown)
             self.entries[i].real = real
 

@@ -78,13 +78,18 @@ def _create_temp(folder: str) -> tuple[int, str]:
 
 
 def replace(
-    dest: str, data: bytes, st: os.stat_result | None = None, durable: bool = True
+    dest: str,
+    data: bytes,
+    st: os.stat_result | None = None,
+    durable: bool = True,
+    folder: str | None = None,  # dest's folder, if the caller has it
 ) -> bool:
     """Write ``data`` to ``dest`` atomically; with ``st``, its mode, owner and
     group (else a private 0600 file); ``durable``: fsync file and folder.
     False when the owner and group of ``st`` could not be given."""
     owner_kept = True
-    folder = os.path.dirname(dest) or "."
+    if folder is None:
+        folder = os.path.dirname(dest) or "."
     fd, tmp = _create_temp(folder)
     try:
         try:
@@ -161,7 +166,7 @@ def write_copies(
     if fresh is None:
         fresh = set()
     for rel in outs:
-        dest = os.path.join(out_dir, rel)
+        dest = _join(out_dir, rel)
         folder = os.path.dirname(dest) or "."
         _make_folder(folder, made, fresh)
         try:
@@ -179,11 +184,28 @@ def write_copies(
         # No fsync for copies: a killed run still leaves each one old or new
         # (the rename is atomic); only a power cut could, and the source is
         # untouched anyway.
-        replace(dest, data, st, durable=False)
+        replace(dest, data, st, durable=False, folder=folder)
     for rel, text in links:
-        dest = os.path.join(out_dir, rel)
-        _make_folder(os.path.dirname(dest) or ".", made, fresh)
+        dest = _join(out_dir, rel)
+        folder = os.path.dirname(dest) or "."
+        _make_folder(folder, made, fresh)
+        if folder in fresh:
+            # A folder this run made holds only this run's links, each made
+            # once: the link is made in place (a symlink is made whole).
+            try:
+                os.symlink(text, dest)
+                continue
+            except FileExistsError:
+                pass
         replace_link(dest, text)
+
+
+def _join(folder: str, rel: str) -> str:
+    """os.path.join of a folder and a relative path, without its generality
+    (done once a file)."""
+    if not folder:
+        return rel
+    return folder + rel if folder.endswith(("/", os.sep)) else folder + "/" + rel
 
 
 def _make_folder(folder: str, made: set[str], fresh: set[str]) -> None:

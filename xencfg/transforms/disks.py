@@ -8,6 +8,8 @@ Nothing else: never ``root``, ``extra``, ``cmdline``, comments, other keys.
 
 from __future__ import annotations
 
+from bisect import bisect_left
+
 from ..document import Document, List, Node, Opaque, Setting, Str
 from .site import DiskSite, driver_domain, sxp_domains, sxp_field
 
@@ -95,26 +97,42 @@ def _sxp_disks(doc: Document) -> list[DiskSite]:
     last = None  # xl list -l (sxp) prints a PV domain's devices after it
     # Without escapes every head reads as written: a list whose text has
     # neither "uname" nor "physpath" holds no disk, and is not walked.
-    text = None if "\\" in doc.text else doc.text
+    marks = None if "\\" in doc.text else _marks(doc.text)
+    if marks == []:
+        return out
     for top in doc.body:
         if isinstance(top, List) and top.head == "domain":
             last = sxp_field(top, "name")
         owner = last if isinstance(top, List) and top.head == "device" else None
-        _sxp_visit(top, owner, out, text)
+        if isinstance(top, List) and _marked(top, marks):
+            _sxp_visit(top, owner, out, marks)
     return out
 
 
-def _sxp_visit(node: Node, domain, out: list[DiskSite], text) -> None:
+def _marks(text: str) -> list[int]:
+    """The offsets of the words "uname" and "physpath", in order."""
+    found = []
+    for word in ("uname", "physpath"):
+        i = text.find(word)
+        while i >= 0:
+            found.append(i)
+            i = text.find(word, i + 1)
+    found.sort()
+    return found
+
+
+def _marked(node: List, marks: list[int] | None) -> bool:
+    """Whether ``node`` may hold a disk: a mark lies inside it (or there are
+    no marks to go by)."""
+    if marks is None:
+        return True
+    i = bisect_left(marks, node.start)
+    return i < len(marks) and marks[i] < node.end
+
+
+def _sxp_visit(node: List, domain, out: list[DiskSite], marks) -> None:
     """The disks under ``node``, each with the name of the domain around it
     (recursion is bounded: the readers refuse deeper nesting than 100)."""
-    if not isinstance(node, List):
-        return
-    if (
-        text is not None
-        and text.find("uname", node.start, node.end) < 0
-        and text.find("physpath", node.start, node.end) < 0
-    ):
-        return
     head = node.head
     if head == "domain":
         domain = sxp_field(node, "name") or domain
@@ -141,7 +159,11 @@ def _sxp_visit(node: Node, domain, out: list[DiskSite], text) -> None:
                     out.append(site)
     for item in node.items:
         if isinstance(item, List):
-            _sxp_visit(item, domain, out, text)
+            if marks is not None:  # (_marked, inline: called for every list)
+                i = bisect_left(marks, item.start)
+                if i == len(marks) or marks[i] >= item.end:
+                    continue
+            _sxp_visit(item, domain, out, marks)
 
 
 __all__ = [

@@ -50,6 +50,11 @@ class Finding(Record):
         self.domain = domain
         self.path = path
 
+    def __reduce__(self):
+        # (a worker's findings travel back pickled: by __init__, faster
+        # than pickle's generic slot-by-slot state)
+        return Finding, self._values()
+
     def text(self, verb: str = "would migrate") -> str:
         where = f"{self.path}:{self.line}:{self.col}"
         dom = f" (domain {self.domain})" if self.domain else ""
