@@ -270,17 +270,26 @@ def _finish(spec: DiskSpec) -> DiskSpec:
     return spec
 
 
-def parse_uname(text: str) -> DiskSpec:
-    """Parse a bare S-expression uname (``phy:/dev/sda``): it is all target."""
-    target = _mk("target", text, 0, len(text))
-    prefix, path = _split_target(target)
-    return _finish(DiskSpec(text, "uname", [target], target, prefix, path))
-
-
 # Specs read so far, by text: a fleet repeats the same few disk specs, and
 # each is parsed once per process.  Results are shared: never altered.
 _MEMO: dict[str, DiskSpec | tuple[str, int]] = {}
+_UNAMES: dict[str, DiskSpec] = {}
 _MEMO_MAX = 8192
+
+
+def parse_uname(text: str) -> DiskSpec:
+    """Parse a bare S-expression uname (``phy:/dev/sda``): it is all target.
+
+    The same text gives the same DiskSpec object (do not alter it)."""
+    got = _UNAMES.get(text)
+    if got is None:
+        target = _mk("target", text, 0, len(text))
+        prefix, path = _split_target(target)
+        got = _finish(DiskSpec(text, "uname", [target], target, prefix, path))
+        if len(_UNAMES) >= _MEMO_MAX:
+            _UNAMES.clear()
+        _UNAMES[text] = got
+    return got
 
 
 def parse_disk(text: str) -> DiskSpec:

@@ -197,6 +197,20 @@ class Setting(Node):
         return [self.value] if self.value is not None else []
 
 
+class LazyBody:
+    """A body a reader makes when it is first asked for: ``all()`` the
+    nodes; ``named(keys)`` the top-level Settings of those keys, in order,
+    without the rest.  A node is made once, whichever asks first."""
+
+    __slots__ = ()
+
+    def all(self) -> list[Node]:  # pragma: no cover - the readers say
+        raise NotImplementedError
+
+    def named(self, keys: tuple[str, ...]) -> list[Setting]:  # pragma: no cover
+        raise NotImplementedError
+
+
 class Document:
     """A parsed file: its text, format and top-level nodes.
 
@@ -204,7 +218,9 @@ class Document:
     source order.  An Opaque node is a value xm computes when it runs the
     file (``%`` formatting, ``+``, a variable, a call...), found as a
     Setting's value or inside a List; xm statements that set nothing are
-    trivia.
+    trivia.  A reader may hand in a LazyBody: the nodes are then made when
+    ``body`` is first read, and ``settings_named`` makes only those asked
+    for (a migration needs the disks and the name, not every setting).
     ``quoter`` turns a new string value back into source text for a quote
     style, escaping what needs it; each format supplies its own.
     """
@@ -221,7 +237,7 @@ class Document:
     ) -> None:
         self.text = text
         self.fmt = fmt
-        self.body = body
+        self._body = body
         self.quoter = quoter
         self.path = path
         self.notes = [] if notes is None else notes
@@ -233,6 +249,24 @@ class Document:
             f"Document(text={self.text!r}, fmt={self.fmt!r}, body={self.body!r}, "
             f"quoter={self.quoter!r}, path={self.path!r}, notes={self.notes!r})"
         )
+
+    @property
+    def body(self) -> list[Node]:
+        body = self._body
+        if isinstance(body, LazyBody):
+            body = self._body = body.all()
+        return body
+
+    @body.setter
+    def body(self, value: list[Node]) -> None:
+        self._body = value
+
+    def settings_named(self, keys: tuple[str, ...]) -> list[Setting]:
+        """The top-level Settings whose key is one of ``keys``, in order."""
+        body = self._body
+        if isinstance(body, LazyBody):
+            return body.named(keys)
+        return [n for n in body if isinstance(n, Setting) and n.key in keys]
 
     # -- positions ----------------------------------------------------------
     def line_col(self, offset: int) -> tuple[int, int]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from ..document import Document, List, ParseError, Scalar, Setting, Str
+from ..document import Document, LazyBody, List, ParseError, Scalar, Setting, Str
 from ..grammar import grammar_text
 from ..lazy import Pattern
 from . import escapes
@@ -264,14 +264,13 @@ def _scanners(possessive: bool = POSSESSIVE) -> tuple[re.Pattern, re.Pattern]:
     )
 
 
-def _scan(text: str) -> tuple[list | None, int]:
-    """(nodes, end) for a file of simple lines and trivia, else (None, the
-    offset of the first statement that is not a simple line)."""
+def _scan(text: str) -> tuple["_Lines | None", int]:
+    """(body, end) for a file of simple lines and trivia, its settings made
+    when first asked for; else (None, the offset of the first statement
+    that is not a simple line).  No node is made here: a file found not to
+    be xl (an xm file's first lines are often simple) costs none."""
     trivia, line = _scanners()
     match = line.match
-    body: list = []
-    # Lines are turned into nodes 64 at a time, so that a file found not
-    # to be xl (an xm file's first lines are often simple) costs no nodes.
     lines = []
     pos = 0
     while True:
@@ -280,46 +279,64 @@ def _scan(text: str) -> tuple[list | None, int]:
             break
         pos = m.end()
         lines.append(m)
-        if len(lines) == 64:
-            _settings(text, lines, line.groups - 4, body)
-            lines = []
     pos = trivia.match(text, pos).end()
     if pos < len(text):
         return None, pos
-    _settings(text, lines, line.groups - 4, body)
-    return body, pos
+    return _Lines(text, lines, line.groups - 4), pos
 
 
-def _settings(text: str, lines: list[re.Match], k: int, body: list) -> None:
-    """The Settings of simple ``lines`` (matches of the line pattern, whose
-    key is group ``k`` + 1) appended to ``body``."""
-    key_g, op_g, list_g = k + 1, k + 2, k + 3
-    items_in, append = _ITEMS.finditer, body.append
-    for m in lines:
-        s, e = m.span(m.lastindex)
-        if m.lastindex == list_g:
-            items = []
-            for i in items_in(text, s + 1, e - 1):
-                raw = i.group(1)
-                if raw is not None:
-                    start = i.start()
-                    if raw[0] == '"' or raw[0] == "'":
-                        body_ = raw[1:-1] if "\\" not in raw else unquote(raw)
-                        items.append(Str(start, i.end(), body_, raw[0]))
-                    else:
-                        items.append(Scalar(start, i.end(), raw))
-            value = List(s, e, items)
+class _Lines(LazyBody):
+    """The Settings of simple lines (matches of the line pattern, whose key
+    is group ``k`` + 1), each made when first asked for."""
+
+    __slots__ = ("text", "lines", "k", "made")
+
+    def __init__(self, text: str, lines: list[re.Match], k: int) -> None:
+        self.text, self.lines, self.k = text, lines, k
+        self.made: list[Setting | None] = [None] * len(lines)
+
+    def all(self) -> list[Setting]:
+        made = self.made
+        if None in made:
+            for i, m in enumerate(self.lines):
+                if made[i] is None:
+                    made[i] = _setting(self.text, m, self.k)
+        return list(made)
+
+    def named(self, keys: tuple[str, ...]) -> list[Setting]:
+        out, made, key_g = [], self.made, self.k + 1
+        for i, m in enumerate(self.lines):
+            if m.group(key_g) in keys:
+                if made[i] is None:
+                    made[i] = _setting(self.text, m, self.k)
+                out.append(made[i])
+        return out
+
+
+def _setting(text: str, m: re.Match, k: int) -> Setting:
+    """The Setting of one simple line."""
+    s, e = m.span(m.lastindex)
+    if m.lastindex == k + 3:  # a list
+        items = []
+        for i in _ITEMS.finditer(text, s + 1, e - 1):
+            raw = i.group(1)
+            if raw is not None:
+                start = i.start()
+                if raw[0] == '"' or raw[0] == "'":
+                    body = raw[1:-1] if "\\" not in raw else unquote(raw)
+                    items.append(Str(start, i.end(), body, raw[0]))
+                else:
+                    items.append(Scalar(start, i.end(), raw))
+        value = List(s, e, items)
+    else:
+        raw = text[s:e]
+        if raw[0] == '"' or raw[0] == "'":
+            value = Str(s, e, raw[1:-1] if "\\" not in raw else unquote(raw), raw[0])
         else:
-            raw = text[s:e]
-            if raw[0] == '"' or raw[0] == "'":
-                value = Str(
-                    s, e, raw[1:-1] if "\\" not in raw else unquote(raw), raw[0]
-                )
-            else:
-                value = Scalar(s, e, raw)
-        key_start = m.start(key_g)
-        # (start, end, key, op, value, key_start), positional: cheaper
-        append(Setting(key_start, e, m.group(key_g), m.group(op_g), value, key_start))
+            value = Scalar(s, e, raw)
+    key_start = m.start(k + 1)
+    # (start, end, key, op, value, key_start), positional: cheaper
+    return Setting(key_start, e, m.group(k + 1), m.group(k + 2), value, key_start)
 
 
 # A statement start no xl rule accepts: a name not followed by '=' or '+='

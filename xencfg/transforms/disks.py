@@ -14,6 +14,7 @@ from ..document import Document, List, Node, Opaque, Setting, Str
 from .site import DiskSite, driver_domain, sxp_domains, sxp_field
 
 DISK_KEYS = ("disk",)
+_SETTING_KEYS = DISK_KEYS + ("vbd_list",)  # (Xen 2.0's)
 SXP_DISK_DEVICES = ("vbd", "tap", "tap2")
 
 
@@ -29,8 +30,8 @@ def find_disks(doc: Document) -> list[DiskSite]:
 
 def _setting_disks(doc: Document):
     domain = domain_name(doc)
-    for s in doc.body:
-        if not isinstance(s, Setting) or s.value is None:
+    for s in doc.settings_named(_SETTING_KEYS):
+        if s.value is None:
             continue
         if s.key == "vbd_list":
             yield from _vbd_list(doc, s.value, domain, s.conditional)
@@ -83,9 +84,7 @@ def domain_name(doc: Document) -> str | None:
             ]
         return names[0] if len(names) == 1 else None
     name = None
-    for s in doc.body:
-        if not isinstance(s, Setting) or s.key != "name":
-            continue
+    for s in doc.settings_named(("name",)):
         if s.conditional:
             return None
         name = s.value.value if isinstance(s.value, Str) else None
