@@ -131,3 +131,42 @@ def test_no_worker_outlives_a_killed_parent(here, sig):
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+@pytest.mark.parametrize("umask", [0o022, 0o077])
+def test_out_dir_copies_keep_mode_owner_and_group(here, capsys, jobs, umask):
+    """Each copy gets its source's mode, owner and group, whatever the
+    umask, and in a folder whose set-group-ID bit would give its own group."""
+    root = os.geteuid() == 0
+    modes = [0o644, 0o600, 0o640, 0o755, 0o444, 0o4755, 0o2640]
+    owners = [(None, None), (1234, None), (None, 5678), (4321, 8765)]
+    expect = {}
+    for folder in ("a", "b"):
+        (here / "etc" / folder).mkdir(parents=True)
+        for i, mode in enumerate(modes * 3):
+            path = here / "etc" / folder / f"vm{i}.cfg"
+            path.write_text(OLD.replace("web01", f"vm{i}") if i % 2 else "vcpus = 1\n")
+            uid, gid = owners[i % len(owners)] if root else (None, None)
+            if uid is not None or gid is not None:
+                os.chown(path, -1 if uid is None else uid, -1 if gid is None else gid)
+            path.chmod(mode)
+            st = path.stat()
+            expect[f"{folder}/{path.name}"] = (
+                st.st_mode & 0o7777,
+                st.st_uid,
+                st.st_gid,
+            )
+    if root:  # a copy folder already there, giving its group to new files
+        (here / "out" / "b").mkdir(parents=True)
+        os.chown(here / "out" / "b", -1, 4242)
+        (here / "out" / "b").chmod(0o2775)
+    old = os.umask(umask)
+    try:
+        code, err = apply(capsys, "-j", jobs, "--no-cache", "--out-dir", "out", "etc")
+    finally:
+        os.umask(old)
+    assert code == 0, err
+    for rel, want in expect.items():
+        st = (here / "out" / rel).stat()
+        assert (st.st_mode & 0o7777, st.st_uid, st.st_gid) == want, rel

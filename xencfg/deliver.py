@@ -20,7 +20,7 @@ from .records import Record
 
 class Delivery(Record):
     __slots__ = ("patch_root", "write", "backup", "out_dir", "made")
-    __slots__ += ("fresh",)
+    __slots__ += ("fresh", "known")
     _fields = __slots__
 
     def __init__(
@@ -31,6 +31,7 @@ class Delivery(Record):
         out_dir: str | None = None,  # write copies of every file under this folder
         made: set[str] | None = None,  # out-dir folders made
         fresh: set[str] | None = None,  # of those, new this run
+        known: dict | None = None,  # what new files get (see write.replace)
     ) -> None:
         self.patch_root = patch_root
         self.write = write
@@ -38,6 +39,7 @@ class Delivery(Record):
         self.out_dir = out_dir
         self.made = set() if made is None else made
         self.fresh = set() if fresh is None else fresh
+        self.known = {} if known is None else known
 
 
 def deliver(job, res: FileResult, how: Delivery) -> None:
@@ -59,7 +61,15 @@ def deliver(job, res: FileResult, how: Delivery) -> None:
         data = res.new if res.changed else res.old
         st = res.stat or os.stat(job.real)
         write_copies(
-            job.real, data, st, job.outs, job.links, how.out_dir, how.made, how.fresh
+            job.real,
+            data,
+            st,
+            job.outs,
+            job.links,
+            how.out_dir,
+            how.made,
+            how.fresh,
+            how.known,
         )
         res.written = True
     elif how.write and res.changed:

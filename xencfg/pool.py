@@ -94,6 +94,7 @@ def run_jobs(
     ``workers`` > 1 and there are enough files to pay for the processes."""
     how.made.clear()
     how.fresh.clear()
+    how.known.clear()
     if workers <= 1 or len(jobs) < 16 or not hasattr(os, "fork"):
         for job in jobs:
             yield work(job, opts, how)

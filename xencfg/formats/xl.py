@@ -289,11 +289,12 @@ class _Lines(LazyBody):
     """The Settings of simple lines (matches of the line pattern, whose key
     is group ``k`` + 1), each made when first asked for."""
 
-    __slots__ = ("text", "lines", "k", "made")
+    __slots__ = ("text", "lines", "k", "made", "names")
 
     def __init__(self, text: str, lines: list[re.Match], k: int) -> None:
         self.text, self.lines, self.k = text, lines, k
         self.made: list[Setting | None] = [None] * len(lines)
+        self.names: list[str] | None = None  # each line's key
 
     def all(self) -> list[Setting]:
         made = self.made
@@ -304,13 +305,16 @@ class _Lines(LazyBody):
         return list(made)
 
     def named(self, keys: tuple[str, ...]) -> list[Setting]:
-        out, made, key_g = [], self.made, self.k + 1
-        for i, m in enumerate(self.lines):
-            if m.group(key_g) in keys:
-                if made[i] is None:
-                    made[i] = _setting(self.text, m, self.k)
-                out.append(made[i])
-        return out
+        names = self.names
+        if names is None:
+            key_g = self.k + 1
+            names = self.names = [m[key_g] for m in self.lines]
+        found = [i for i, name in enumerate(names) if name in keys]
+        made = self.made
+        for i in found:
+            if made[i] is None:
+                made[i] = _setting(self.text, self.lines[i], self.k)
+        return [made[i] for i in found]
 
 
 def _setting(text: str, m: re.Match, k: int) -> Setting:
