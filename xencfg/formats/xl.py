@@ -95,8 +95,9 @@ _ITEMS = re.compile(f"#[^\\n]*|({_STR}|[0-9][0-9a-fA-FxX.]*)")
 
 def _atom(raw: str, start: int):
     end = start + len(raw)
-    if raw[0] in "\"'":
-        return Str(start, end, unquote(raw), raw[0])
+    if raw[0] == '"' or raw[0] == "'":
+        value = raw[1:-1] if "\\" not in raw else unquote(raw)
+        return Str(start, end, value, raw[0])
     return Scalar(start, end, raw)
 
 
@@ -321,23 +322,10 @@ def _setting(text: str, m: re.Match, k: int) -> Setting:
     """The Setting of one simple line."""
     s, e = m.span(m.lastindex)
     if m.lastindex == k + 3:  # a list
-        items = []
-        for i in _ITEMS.finditer(text, s + 1, e - 1):
-            raw = i.group(1)
-            if raw is not None:
-                start = i.start()
-                if raw[0] == '"' or raw[0] == "'":
-                    body = raw[1:-1] if "\\" not in raw else unquote(raw)
-                    items.append(Str(start, i.end(), body, raw[0]))
-                else:
-                    items.append(Scalar(start, i.end(), raw))
-        value = List(s, e, items)
+        found = _ITEMS.finditer(text, s + 1, e - 1)
+        value = List(s, e, [_atom(i[1], i.start()) for i in found if i[1] is not None])
     else:
-        raw = text[s:e]
-        if raw[0] == '"' or raw[0] == "'":
-            value = Str(s, e, raw[1:-1] if "\\" not in raw else unquote(raw), raw[0])
-        else:
-            value = Scalar(s, e, raw)
+        value = _atom(text[s:e], s)
     key_start = m.start(k + 1)
     # (start, end, key, op, value, key_start), positional: cheaper
     return Setting(key_start, e, m.group(k + 1), m.group(k + 2), value, key_start)
