@@ -141,9 +141,9 @@ def test_the_grouped_line_is_the_grammars_terminal(possessive):
 def test_without_possessive_repeats_the_scan_agrees(monkeypatch):
     """Before Python 3.11 the trivia before a line is made atomic another
     way: a comment must never be cut short to start a setting."""
-    build = xl._scanners.__wrapped__
-    monkeypatch.setattr(xl, "_scanners", lambda: build(False))
-    assert xl._scanners()[1].pattern.startswith("(?=(")
+    build = xl._scanner.__wrapped__
+    monkeypatch.setattr(xl, "_scanner", lambda: build(False))
+    assert xl._scanner().pattern.startswith("(?=(")
     tricky = ["# a = 1\n", "#a=1\nb = 2\n", "x = 1\n# y = [1]\n", "; a = 1 # b = 2\n"]
     texts = tricky + [decode(p.read_bytes()) for p in FILES + SAMPLE_FILES]
     for text in texts:

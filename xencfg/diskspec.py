@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import re
 
+from .lazy import Pattern
 from .records import Frozen, Record
 
 __all__ = [
@@ -78,10 +79,9 @@ FLAGS = frozenset(
     | {"trusted", "untrusted"}
 )
 _WS = " \t\r\n"
-_KEY_RE = re.compile(r"([a-z][-a-z0-9_]*)=")
+_KEY_RE = Pattern(r"([a-z][-a-z0-9_]*)=")  # (the common specs need none)
 _PREFIX_SET = frozenset(PREFIXES)
 _LONGEST_PREFIX = max(map(len, PREFIXES))
-_SPLIT_PREFIX_RE = re.compile(r"[^:]*:")
 _XM_EXTRA = ("backend", "protocol")
 _PLAIN_PATH = re.compile(r"[A-Za-z0-9/_.+@-]+\Z")
 
@@ -234,7 +234,8 @@ def _split_target(target: Field) -> tuple[str, Field]:
 
 
 def prefix_parts(prefix: str) -> list[str]:
-    return _SPLIT_PREFIX_RE.findall(prefix)
+    """``tap:aio:`` -> ``["tap:", "aio:"]`` (each part up to a ':')."""
+    return [part + ":" for part in prefix.split(":")[:-1]]
 
 
 def _finish(spec: DiskSpec) -> DiskSpec:
@@ -340,9 +341,10 @@ def _parse_disk(text: str) -> DiskSpec:
     xm_shape = False
     positional_access: int | None = None  # index in fields
 
+    key_match = _KEY_RE.match
     for s, e in _tokens(text):
         raw = text[s:e].rstrip(_WS)
-        m = _KEY_RE.match(text, s, e)
+        m = key_match(text, s, e)
         if m:
             key = m.group(1)
             f = _mk(key, text, m.end(), e)

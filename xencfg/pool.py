@@ -81,7 +81,7 @@ def warm_up() -> None:
     try:
         from .formats import sxp, xl
 
-        xl._scanners()
+        xl._scanner()
         sxp._scanner()
     except Exception:
         pass

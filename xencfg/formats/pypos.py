@@ -6,8 +6,9 @@ import bisect
 import re
 
 from xencfg.document import ParseError
+from xencfg.lazy import Pattern
 
-NEWLINES = re.compile(r"\r\n?|\n")
+NEWLINES = Pattern(r"\r\n?|\n")  # (for the readers of odd files)
 
 
 def line_starts(text: str, universal: bool) -> list[int]:

@@ -236,11 +236,12 @@ def simple_line(
 
 
 @lru_cache(maxsize=2)
-def _scanners(possessive: bool = POSSESSIVE) -> tuple[re.Pattern, re.Pattern]:
-    """(trivia, line): the trivia the parser skips, and one simple line with
-    the trivia before it, its key, operator, list and atom in groups 1-4
-    (2-5 without possessive repeats, where group 1 makes the trivia
-    atomic)."""
+def _scanner(possessive: bool = POSSESSIVE) -> re.Pattern:
+    """The trivia the parser skips, then one simple line (if one follows),
+    its key, operator, list and atom in groups 1-4 (2-5 without possessive
+    repeats, where group 1 makes the trivia atomic).  A match without the
+    line is the trivia at the end of a file, or before what is no simple
+    line (one pattern for both: compiling is start-up time)."""
     stored = terminals(_grammar(possessive))  # without building the parser
     if stored is not None:
         rx = stored[0].__getitem__
@@ -259,10 +260,7 @@ def _scanners(possessive: bool = POSSESSIVE) -> tuple[re.Pattern, re.Pattern]:
         lead = f"(?:{trivia})*+"
     else:
         lead = f"(?=((?:{trivia})*))\\1"
-    return (
-        re.compile(f"(?:{trivia})*" + ("+" if possessive else "")),
-        re.compile(lead + simple_line(rx, True, possessive, short=True)),
-    )
+    return re.compile(f"{lead}(?:{simple_line(rx, True, possessive, short=True)})?")
 
 
 def _scan(text: str) -> tuple["_Lines | None", int]:
@@ -270,20 +268,20 @@ def _scan(text: str) -> tuple["_Lines | None", int]:
     when first asked for; else (None, the offset of the first statement
     that is not a simple line).  No node is made here: a file found not to
     be xl (an xm file's first lines are often simple) costs none."""
-    trivia, line = _scanners()
+    line = _scanner()
     match = line.match
+    k = line.groups - 4  # the key is group k + 1
     lines = []
     pos = 0
     while True:
         m = match(text, pos)
-        if m is None:
-            break
         pos = m.end()
+        if m.lastindex is None or m.lastindex <= k:  # trivia, no line
+            break
         lines.append(m)
-    pos = trivia.match(text, pos).end()
     if pos < len(text):
         return None, pos
-    return _Lines(text, lines, line.groups - 4), pos
+    return _Lines(text, lines, k), pos
 
 
 class _Lines(LazyBody):

@@ -25,7 +25,7 @@ MAPPER_RE = Pattern(r"^/dev/mapper/(?P<name>[^/\s]+)$")
 AIX_RE = Pattern(r"^(?:/dev/)?r?hdisk(?:power)?\d+$")
 
 _BARE = Pattern(r"^(?:sd[a-z]{1,4}|sddlm[a-p]{2,3}|emcpower[a-z]+)\d*$")
-_TRAILING_DIGITS = re.compile(r"^(?P<base>.*?[^\d])(?P<part>\d+)$")
+_TRAILING_DIGITS = Pattern(r"^(?P<base>.*?[^\d])(?P<part>\d+)$")
 
 
 def normalize(name: str) -> str:

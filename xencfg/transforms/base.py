@@ -35,6 +35,9 @@ _SYMBOLIC = re.compile(r"^/dev/disk/by-[a-z-]+/")
 # the host's aliases (/dev/root may well be /dev/sda1).
 _BY_NUMBER = Pattern(r"^(?:/dev/(?:block|char)/.*|(?:/dev/)?\d+:\d+)$")
 _HOST_VIEW = Pattern(r"^/(?:proc|sys)/|^/dev/(?:root|fd/.*|std(?:in|out|err))$")
+# What every match of each begins with (or holds: ':').
+_NUMBERED = ("/dev/block/", "/dev/char/")
+_VIEWS = ("/proc/", "/sys/", "/dev/root", "/dev/fd/", "/dev/std")
 # A plain device name under /dev: /dev/xvda, /dev/vg0/lv1, /dev/mapper/a-b.
 _PLAIN_DEV = Pattern(r"^/dev(?:/[A-Za-z0-9_+@][-A-Za-z0-9_.+@]*)+$")
 
@@ -85,7 +88,10 @@ def classify(dev: str, devmap: DeviceMap | None = None) -> str:
         return SCSI
     if dev.startswith(SCSI_PREFIX) and not names.is_hdlm(dev):
         return SD_ODD
-    if _BY_NUMBER.match(dev) or _HOST_VIEW.match(dev):
+    # (each pattern tried only where it may match: most paths are neither)
+    if (":" in dev or dev.startswith(_NUMBERED)) and _BY_NUMBER.match(dev):
+        return UNRESOLVED
+    if dev.startswith(_VIEWS) and _HOST_VIEW.match(dev):
         return UNRESOLVED
     if dev.startswith("/dev/") and not _PLAIN_DEV.match(dev):
         return UNRESOLVED
