@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import sys
 
+from . import rxstore
 from .cache import Cache, key as cache_key
 from .deliver import Delivery, deliver_stdin
 from .errors import BAD, err
@@ -88,6 +89,7 @@ def run_batch(batch: Batch) -> int:
         report.progress.clear()
         if batch.use_cache:
             cache.save()
+            rxstore.save()  # the patterns this run compiled, for the next
     return report.finish()
 
 

@@ -23,6 +23,7 @@ import os
 from functools import lru_cache
 
 from . import __version__
+from .cachedir import cache_dir
 
 # SHA-256 as hashlib gives it.  Importing hashlib loads OpenSSL, which costs a
 # one-file run more than everything it digests: CPython's own SHA-256 module
@@ -34,16 +35,6 @@ except ImportError:  # pragma: no cover - other versions and interpreters
         from _sha2 import sha256 as _sha256  # CPython 3.12+
     except ImportError:
         from hashlib import sha256 as _sha256
-
-
-def cache_dir() -> str:
-    base = os.environ.get("XENCFG_CACHE_DIR")
-    if not base:
-        xdg = os.environ.get("XDG_CACHE_HOME") or os.path.join(
-            os.path.expanduser("~"), ".cache"
-        )
-        base = os.path.join(xdg, "xencfg")
-    return os.path.join(base, __version__)
 
 
 def digest(data: bytes) -> str:

@@ -44,10 +44,10 @@ non-empty positional target together with ``target=``.
 
 from __future__ import annotations
 
-import re
 
 from .lazy import Pattern
 from .records import Frozen, Record
+from . import rxstore
 
 __all__ = [
     "PREFIXES",
@@ -83,7 +83,7 @@ _KEY_RE = Pattern(r"([a-z][-a-z0-9_]*)=")  # (the common specs need none)
 _PREFIX_SET = frozenset(PREFIXES)
 _LONGEST_PREFIX = max(map(len, PREFIXES))
 _XM_EXTRA = ("backend", "protocol")
-_PLAIN_PATH = re.compile(r"[A-Za-z0-9/_.+@-]+\Z")
+_PLAIN_PATH = rxstore.compile(r"[A-Za-z0-9/_.+@-]+\Z")
 
 
 class DiskSpecError(ValueError):
@@ -314,7 +314,7 @@ def parse_disk(text: str) -> DiskSpec:
 # The most common spec of all, xm's ``phy:/dev/sda,xvda,w``: three plain
 # fields (no blank, no '=', no flag, no format in the second place) read as
 # _parse_disk reads them, without its loop (the tests hold the two together).
-_LEGACY = re.compile(r"([^,=\s]+),([^,=\s]+),([^,=\s]+)\Z")
+_LEGACY = rxstore.compile(r"([^,=\s]+),([^,=\s]+),([^,=\s]+)\Z")
 
 
 def _legacy(text: str) -> DiskSpec | None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from .rxstore import compile
+
 
 class Pattern:
     """``re.compile(pattern, flags)``, done on the first use of any of its
@@ -23,7 +25,7 @@ class Pattern:
     def compiled(self) -> re.Pattern:
         rx = self._rx
         if rx is None:
-            rx = self._rx = re.compile(*self._args)
+            rx = self._rx = compile(*self._args)
         return rx
 
     def __getattr__(self, name: str):

@@ -15,6 +15,7 @@ import os
 from collections.abc import Iterable
 
 from .records import Record
+from . import rxstore
 
 DEFAULT_INCLUDE = ("*.cfg", "*.sxp", "xend-config.sxp")
 SKIP_DIRS = {".git", ".hg", ".svn", "CVS", ".bzr", "_darcs", "__pycache__"}
@@ -243,4 +244,4 @@ def _globs(globs: Iterable[str]):
     import fnmatch
     import re
 
-    return re.compile("|".join(f"(?:{fnmatch.translate(g)})" for g in globs))
+    return rxstore.compile("|".join(f"(?:{fnmatch.translate(g)})" for g in globs))

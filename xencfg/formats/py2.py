@@ -13,6 +13,7 @@ import token
 import warnings
 
 from xencfg.formats.pypos import Patched, error_at, line_starts, offset_at
+from .. import rxstore
 
 # --- Python syntax errors --------------------------------------------------------
 
@@ -197,8 +198,8 @@ def _top_comma(toks: list[_Tok]) -> _Tok | None:
     return None
 
 
-_PY2_LONG = re.compile(r"(?<=[0-9a-fA-F])[lL]\b")
-_PY2_OCTAL = re.compile(r"\b0(?=[0-9])")
+_PY2_LONG = rxstore.compile(r"(?<=[0-9a-fA-F])[lL]\b")
+_PY2_OCTAL = rxstore.compile(r"\b0(?=[0-9])")
 
 
 def _py2_operands(text: str, keyword: str, toks: list[_Tok]) -> bool:

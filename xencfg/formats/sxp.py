@@ -29,6 +29,7 @@ from ..grammar import grammar_text, lalr_parser
 from ..grammar_terms import terminals
 from . import escapes
 from .limits import POSSESSIVE, MAX_DEPTH, MAX_VALUES, too_deep, too_many
+from .. import rxstore
 
 # lark is imported only by the Lark reader (bench/sxp_lark.py, tests) and
 # when the stored terminals are out of date.
@@ -75,13 +76,13 @@ def _scanner() -> re.Pattern[str]:
     trivia = "|".join(f"(?:{terms[n]})" for n in ignore)
     tokens = "|".join(f"({terms[n]})" for n in ("LPAR", "RPAR", "ATOM", "STRING"))
     star = "*+" if POSSESSIVE else "*"  # no state kept per comment line
-    return re.compile(f"(?:{trivia}){star}(?:{tokens}|(?s:(.))|\\Z)")
+    return rxstore.compile(f"(?:{trivia}){star}(?:{tokens}|(?s:(.))|\\Z)")
 
 
 # --- string escapes, as xend's reader decodes them ---------------------------
 
 _SIMPLE = escapes.SXP
-_ESCAPE = re.compile(
+_ESCAPE = rxstore.compile(
     r"""\\(?:
         ([abtnvfr\\'"])         # 1 simple
       | x([0-9a-fA-F]{1,2})     # 2 hex byte
@@ -312,7 +313,7 @@ class _Build:
 # Known limit: an atom that starts with a separator and sits right after
 # another atom (`a;b` holds `a` and `;b`) cannot be replaced safely without
 # context: a new value not starting with a separator would join `a`.
-_SAFE_ATOM = re.compile(
+_SAFE_ATOM = rxstore.compile(
     r"[!-~](?<![()#{}<>\[\]!;\"'])[^\x00-\x20()#{}<>\[\]!;\x7f-\U0010ffff]*"
 )
 _QUOTE_ESC = {
@@ -325,7 +326,7 @@ _QUOTE_ESC = {
     "\v": "\\v",
     "\f": "\\f",
 }
-_NEEDS_ESC = re.compile(r"[\\\x00-\x1f\x7f\ud800-\udfff]")
+_NEEDS_ESC = rxstore.compile(r"[\\\x00-\x1f\x7f\ud800-\udfff]")
 
 
 def _esc_char(c: str) -> str:

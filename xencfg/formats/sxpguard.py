@@ -18,18 +18,18 @@ from __future__ import annotations
 
 import ast
 import keyword
-import re
 import warnings
 from typing import Callable
 
 from ..document import Document, List, Node, ParseError, Setting, Str
 from .limits import TooDeep
+from .. import rxstore
 
 # A head as Xen writes them: domain, vm, device, vbd, xend-relocation-port.
-_HEAD = re.compile(r"[A-Za-z_][-A-Za-z0-9_.]*")
+_HEAD = rxstore.compile(r"[A-Za-z_][-A-Za-z0-9_.]*")
 # Top-level atoms Xen's files have outside lists: the backslash that ends
 # libvirt's fixture lines, the ':' rows of pasted (elided) captures.
-_FILLER = re.compile(r"\\|:+")
+_FILLER = rxstore.compile(r"\\|:+")
 
 
 def odd_node(doc: Document) -> tuple[Node, str] | None:
@@ -53,10 +53,10 @@ def odd_node(doc: Document) -> tuple[Node, str] | None:
 # has unless the name is a keyword (``return 5``, ``match 5:``): found by
 # the name's last character (a pattern that starts with a character class
 # is searched fast), then the name, of at most 64 characters.
-_PAIR = re.compile(r"[A-Za-z0-9_][ \t]+[0-9]")
-_NAME_ENDING = re.compile(r"(?<!\w)[A-Za-z_][A-Za-z0-9_]*\Z")
+_PAIR = rxstore.compile(r"[A-Za-z0-9_][ \t]+[0-9]")
+_NAME_ENDING = rxstore.compile(r"(?<!\w)[A-Za-z_][A-Za-z0-9_]*\Z")
 # What may open a string, or join lines, before that.
-_OPENERS = re.compile(r"['\"\\]")
+_OPENERS = rxstore.compile(r"['\"\\]")
 _KEYWORDS = frozenset(keyword.kwlist + keyword.softkwlist)
 _TRIES = 64
 

@@ -24,6 +24,7 @@ from .xl_errors import check_depth as _check_depth
 from .xl_errors import located as _located
 from .xl_errors import position as _position
 from ..grammar_terms import terminals
+from .. import rxstore
 
 # lark is imported when the parser is first needed: a file of simple lines
 # (most files) is read without it.
@@ -90,7 +91,7 @@ def quote(value: str, q: str) -> str:
 _HEAD = Pattern(r"([A-Za-z_][._0-9A-Za-z]*)[ \t\f\r\v]*(\+?=)[ \t\f\r\v]*")
 _ATOMS = Pattern(f"#[^\\n]*|({_STR}|[0-9][0-9a-fA-FxX.]*)|(\\])")
 # The atoms of a flat list, between its brackets (comments skipped).
-_ITEMS = re.compile(f"#[^\\n]*|({_STR}|[0-9][0-9a-fA-FxX.]*)")
+_ITEMS = rxstore.compile(f"#[^\\n]*|({_STR}|[0-9][0-9a-fA-FxX.]*)")
 
 
 def _atom(raw: str, start: int):
@@ -260,7 +261,9 @@ def _scanner(possessive: bool = POSSESSIVE) -> re.Pattern:
         lead = f"(?:{trivia})*+"
     else:
         lead = f"(?=((?:{trivia})*))\\1"
-    return re.compile(f"{lead}(?:{simple_line(rx, True, possessive, short=True)})?")
+    return rxstore.compile(
+        f"{lead}(?:{simple_line(rx, True, possessive, short=True)})?"
+    )
 
 
 def _scan(text: str) -> tuple["_Lines | None", int]:

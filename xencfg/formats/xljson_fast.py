@@ -7,10 +7,11 @@ import json
 import re
 
 from ..document import Document, List, ParseError, Scalar, Str
+from .. import rxstore
 
 # The terminals of grammars/json.lark, in one pattern; "bad" catches the rest.
 # (Strings unrolled, as in the grammar: constant memory for a long string.)
-_TOKEN = re.compile(
+_TOKEN = rxstore.compile(
     r"""(?P<ws>[ \t\r\n]+)
     |(?P<str>"[^"\\\x00-\x1f]*(?:(?:\\["\\/bfnrt]|\\u[0-9a-fA-F]{4})[^"\\\x00-\x1f]*)*")
     |(?P<num>-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?)

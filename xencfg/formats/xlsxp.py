@@ -11,14 +11,14 @@ it (see ``transforms/disks.py``).  Anything else unbalanced stays an error.
 
 from __future__ import annotations
 
-import re
 
 from ..document import Document, ParseError
 from . import sxp
 from .limits import TooDeep
+from .. import rxstore
 
 # xl prints "(domain\n\t(domid N)\n\t(create_info)": xend never did.
-_XL_SIGNATURE = re.compile(r"\(domain\s+\(domid\s+-?\d+\)\s+\(create_info\)")
+_XL_SIGNATURE = rxstore.compile(r"\(domain\s+\(domid\s+-?\d+\)\s+\(create_info\)")
 _STRAY = "unexpected ')' with no open '('"
 
 

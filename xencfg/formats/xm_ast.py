@@ -32,6 +32,7 @@ from xencfg.formats.xm_shapes import (
     declined_text,
     reason,
 )
+from .. import rxstore
 
 __all__ = ["parse"]
 
@@ -39,7 +40,7 @@ FMT = "xm"
 
 # One whole string literal (not an implicit concatenation); unrolled, so a
 # long string is matched in constant memory.
-_ONE_STRING = re.compile(
+_ONE_STRING = rxstore.compile(
     r"[A-Za-z]{0,2}(?:'''[^'\\]*(?:(?:\\.|'(?!''))[^'\\]*)*'''"
     r'|"""[^"\\]*(?:(?:\\.|"(?!""))[^"\\]*)*"""'
     r"|'[^'\\\n]*(?:\\.[^'\\\n]*)*'"

@@ -14,11 +14,11 @@ Document wherever it reads a file (corpus, mutated and generated input).
 from __future__ import annotations
 
 import keyword
-import re
 
 from xencfg.document import Document, List, Scalar, Setting, Str
 from xencfg.formats.pystrings import quote
 from xencfg.lazy import Pattern
+from .. import rxstore
 
 # Text the fast reader leaves to libcst, before parsing anything: carriage
 # returns, form feeds, vertical tabs, NUL, a byte-order mark, undecodable
@@ -26,7 +26,7 @@ from xencfg.lazy import Pattern
 # after an f (with r or b beside it), not inside a name (``conf'`` is not).
 _DECLINE_CHARS = ("\r", "\f", "\v", "\0")
 _DECLINE_WIDE = Pattern("[\ufeff\ud800-\udfff]")  # for non-ASCII text only
-_F_QUOTE = re.compile("[fF][rRbB]?['\"]")
+_F_QUOTE = rxstore.compile("[fF][rRbB]?['\"]")
 _NAME_CHARS = frozenset(
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_"
 )
@@ -58,15 +58,15 @@ _ATOM = rf"(?:{_STRING}|0(?![0-9])|[1-9][0-9]*)(?![0-9A-Za-z_.'\"])"
 _ITEMS = rf"(?:{_ATOM}[ \t]*(?:,[ \t]*|(?=\])))*"
 # Blank and comment lines, then one statement (groups: 1 key, 2 atom,
 # 3 list, 4 appended-to name, 5 appended string), then the line's end.
-_LINE = re.compile(
+_LINE = rxstore.compile(
     r"(?:[ \t]*(?:#[^\n]*)?\n)*"
     r"(?:([A-Za-z_][A-Za-z0-9_]*)[ \t]*=[ \t]*"
     rf"(?:({_ATOM})|(\[[ \t]*{_ITEMS}\]))"
     rf"|([A-Za-z_][A-Za-z0-9_]*)\.append\(({_STRING})\))"
     r"[ \t]*(?:#[^\n]*)?(?:\n|\Z)"
 )
-_TRIVIA = re.compile(r"(?:[ \t]*(?:#[^\n]*)?(?:\n|\Z))*")
-_ITEM = re.compile(_ATOM)
+_TRIVIA = rxstore.compile(r"(?:[ \t]*(?:#[^\n]*)?(?:\n|\Z))*")
+_ITEM = rxstore.compile(_ATOM)
 _KEYWORDS = frozenset(keyword.kwlist)
 
 

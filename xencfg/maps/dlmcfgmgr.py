@@ -31,14 +31,15 @@ from .base import (
     is_prompt,
 )
 from .names import SCSI_RE, is_aix, normalize
+from .. import rxstore
 
 COLUMNS = ("HDevName", "Management", "Device", "Host", "Channel", "Target", "Lun")
-HEADER_RE = re.compile(r"^\s*" + r"\s+".join(COLUMNS) + r"\s*$", re.IGNORECASE)
+HEADER_RE = rxstore.compile(r"^\s*" + r"\s+".join(COLUMNS) + r"\s*$", re.IGNORECASE)
 _HEADERISH_RE = Pattern(r"^\s*HDevName\s+Management\b", re.IGNORECASE)
 # A device row as dlmcfgmgr prints it: an HDLM device, its status, one SCSI
 # disk and four numbers.  Such a row needs none of row()'s checks one by one
 # (each group is what they accept); any other row takes the long way.
-_PLAIN_ROW = re.compile(
+_PLAIN_ROW = rxstore.compile(
     r"\s*(/dev/sddlm[a-p]{2,3})\s+(\S+)\s+(/dev/sd(?!dlm)[a-z]{1,4})"
     r"\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*"
 )

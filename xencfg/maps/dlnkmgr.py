@@ -36,9 +36,10 @@ from .base import (
     scsi_disk,
 )
 from .names import is_aix
+from .. import rxstore
 
-_HEADER_RE = re.compile(r"^\s*iLU\s.*\bHDevName\b")
-_KEYVAL_RE = re.compile(r"^\s*(?P<key>[A-Za-z][\w -]*?)\s*:\s*(?P<value>.*?)\s*$")
+_HEADER_RE = rxstore.compile(r"^\s*iLU\s.*\bHDevName\b")
+_KEYVAL_RE = rxstore.compile(r"^\s*(?P<key>[A-Za-z][\w -]*?)\s*:\s*(?P<value>.*?)\s*$")
 DEVICE_COLUMNS = ("Device", "OSPathName", "DskName")
 
 

@@ -38,30 +38,31 @@ from .base import (
     lu_id,
 )
 from .names import is_scsi_whole_disk, normalize
+from .. import rxstore
 
 _ACTION = r"(?:(?:create|reload|switchpg|rename|grow|reject|update|resize)\s*:\s*)?"
 # "alias (wwid) dm-N vendor,product", "wwid dm-N vendor,product" (no alias:
 # multipath prints the name alone when it is the WWID), RHEL 5 "alias (wwid)
 # [size=...]", RHEL 4 "alias (wwid)".  A WWID may hold spaces: IET iSCSI
 # targets give "1IET     00010001", some SATA disks "SATA     WDC_...".
-HEADER_RE = re.compile(
+HEADER_RE = rxstore.compile(
     rf"^{_ACTION}(?P<name>[^\s()|`\\:=*#\[\]]+)\s+"
     r"(?:\((?P<wwid>[^()]*)\)\s*(?P<rest1>.*)|(?P<dm>dm-\d+|undef)\b(?P<rest2>.*))$"
 )
 # What a header we cannot read still looks like (so the error names it).
-_HEADERISH_RE = re.compile(r"^\S+\s+\(|\s(?:dm-\d+|undef)\s")
+_HEADERISH_RE = rxstore.compile(r"^\S+\s+\(|\s(?:dm-\d+|undef)\s")
 _HCTL = r"(?:\d+|#):(?:\d+|#):(?:\d+|#):(?:\d+|#)"
-PATH_RE = re.compile(
+PATH_RE = rxstore.compile(
     rf"^(?P<prefix>[\s|`\\_+-]*?)(?P<hctl>{_HCTL})\s+(?P<dev>\S+)\s+"
     r"(?P<devt>\d+:\d+|#:#)(?P<status>.*)$"
 )
-_MARKER_RE = re.compile(r"\\_|[|`]-|-\s*$")
-_PATHS_LIST_RE = re.compile(r"^\s*=+\s*paths list\s*=+\s*$")
-_PATHS_LIST_HEADER_RE = re.compile(r"^\s*uuid\s+hcil\s+dev\b")
-_GROUP_RE = re.compile(
+_MARKER_RE = rxstore.compile(r"\\_|[|`]-|-\s*$")
+_PATHS_LIST_RE = rxstore.compile(r"^\s*=+\s*paths list\s*=+\s*$")
+_PATHS_LIST_HEADER_RE = rxstore.compile(r"^\s*uuid\s+hcil\s+dev\b")
+_GROUP_RE = rxstore.compile(
     r"^[\s|`\\_+-]*(?:policy=|round-robin|queue-length|service-time)"
 )
-_ATTR_RE = re.compile(r"^\s*(?:size=|\[size=)")
+_ATTR_RE = rxstore.compile(r"^\s*(?:size=|\[size=)")
 
 
 def _is_header(line: str) -> re.Match | None:

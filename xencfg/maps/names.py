@@ -9,14 +9,15 @@ from __future__ import annotations
 import re
 
 from ..lazy import Pattern
+from .. import rxstore
 
 #: partition numbers 1..15 (a SCSI disk has 16 minors: the disk and 15 parts)
 PART = r"(?:[1-9]|1[0-5])"
 
 #: ``/dev/sd`` + 1-4 letters (never ``sddlm...``), optional partition 1-15
-SCSI_RE = re.compile(rf"^/dev/sd(?!dlm)(?P<disk>[a-z]{{1,4}})(?P<part>{PART})?$")
+SCSI_RE = rxstore.compile(rf"^/dev/sd(?!dlm)(?P<disk>[a-z]{{1,4}})(?P<part>{PART})?$")
 #: ``/dev/sddlm`` + 2 or 3 letters a-p, optional partition 1-15
-HDLM_RE = re.compile(rf"^/dev/sddlm(?P<disk>[a-p]{{2,3}})(?P<part>{PART})?$")
+HDLM_RE = rxstore.compile(rf"^/dev/sddlm(?P<disk>[a-p]{{2,3}})(?P<part>{PART})?$")
 #: ``/dev/emcpower`` + letters, optional partition 1-15
 POWERPATH_RE = Pattern(rf"^/dev/emcpower(?P<disk>[a-z]+)(?P<part>{PART})?$")
 #: ``/dev/mapper/NAME`` (partition forms are distribution dependent)

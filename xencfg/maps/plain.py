@@ -11,12 +11,12 @@ disks only: partitions are mapped by number when the map is used.
 
 from __future__ import annotations
 
-import re
 
 from .base import Builder, DeviceMap, MapError, aix_error
 from .names import is_aix, is_scsi_disk, kind, normalize, split_partition
+from .. import rxstore
 
-_COMMENT_RE = re.compile(r"(?:^|\s)#.*$")
+_COMMENT_RE = rxstore.compile(r"(?:^|\s)#.*$")
 
 
 def _strip(line: str) -> str:

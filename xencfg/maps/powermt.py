@@ -35,16 +35,17 @@ from .base import (
     scsi_disk,
 )
 from .names import is_aix, is_powerpath, normalize, split_partition
+from .. import rxstore
 
-PSEUDO_RE = re.compile(r"^\s*Pseudo name\s*=\s*(?P<name>\S+)\s*$", re.IGNORECASE)
-ROW_RE = re.compile(
+PSEUDO_RE = rxstore.compile(r"^\s*Pseudo name\s*=\s*(?P<name>\S+)\s*$", re.IGNORECASE)
+ROW_RE = rxstore.compile(
     r"^\s*(?P<num>\d+)\s+(?P<hw>\S+)\s+(?P<dev>\S+)\s+(?P<rest>.*\S)\s*$"
 )
-_STATE_RE = re.compile(r"\bstate=(?P<state>\w+)")
+_STATE_RE = rxstore.compile(r"\bstate=(?P<state>\w+)")
 # "Symmetrix ID=000290101523", "CLARiiON ID=APM00070202835 [SG_x]", "VNX ID=",
 # "Unity ID=", "XtremIO ID=", "VPLEX ID=", "Invista ID=", ...
-_ARRAY_RE = re.compile(r"^\s*(?P<kind>[A-Za-z][\w-]*)\s+ID\s*=\s*(?P<id>\S+)")
-_LDEV_RE = re.compile(r"^\s*Logical device ID\s*=\s*(?P<id>[^\s\[]+)", re.I)
+_ARRAY_RE = rxstore.compile(r"^\s*(?P<kind>[A-Za-z][\w-]*)\s+ID\s*=\s*(?P<id>\S+)")
+_LDEV_RE = rxstore.compile(r"^\s*Logical device ID\s*=\s*(?P<id>[^\s\[]+)", re.I)
 MODES = ("active", "standby", "unlic", "failover")
 STATES = ("alive", "dead")
 

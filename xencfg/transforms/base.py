@@ -10,7 +10,6 @@ exist), and without one such a name is reported, not guessed.
 from __future__ import annotations
 
 import posixpath
-import re
 from collections.abc import Callable
 
 from ..lazy import Pattern  # rare shapes: compiled when first met
@@ -24,12 +23,13 @@ from .otherkeys import other_keys
 from .paths import computed_targets, host_path
 from .site import driver_domain
 from .twice import same_lu
+from .. import rxstore
 
 # Anything that looks like a SCSI disk node: the map decides whether it is
 # one (``/dev/sda16`` looks like one; the map then says why it is not).
 SCSI_PREFIX, HDLM_PREFIX = "/dev/sd", "/dev/sddlm"
-SD_LIKE = re.compile(r"^/dev/sd(?!dlm)[a-z]+\d*$")
-_SYMBOLIC = re.compile(r"^/dev/disk/by-[a-z-]+/")
+SD_LIKE = rxstore.compile(r"^/dev/sd(?!dlm)[a-z]+\d*$")
+_SYMBOLIC = rxstore.compile(r"^/dev/disk/by-[a-z-]+/")
 # Names that reach a device by a way only the host can follow: device
 # numbers (/dev/block/8:0, a bare 8:16), /proc and /sys views of /dev, and
 # the host's aliases (/dev/root may well be /dev/sda1).

@@ -15,14 +15,14 @@ host path.
 
 from __future__ import annotations
 
-import re
 
 from ..lazy import Pattern  # rare shapes: compiled when first met
 from ..diskspec import DiskSpec, parse_disk, prefix_parts
+from .. import rxstore
 
 _SCRIPTS = ("iscsi:", "nbd:", "enbd:", "drbd:")
 _LOCAL_BACKENDS = (None, "", "phy", "qdisk", "tap", "standalone")
-_PREFIX = re.compile(r"[^:]*:")
+_PREFIX = rxstore.compile(r"[^:]*:")
 _DEV_NUMBER = Pattern(r"^\d+:\d+$")
 
 

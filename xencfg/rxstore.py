@@ -1,0 +1,186 @@
+"""Compiled regular expressions kept between runs.
+
+``re.compile`` parses a pattern and generates the engine's program in pure
+Python: a one-file check compiles some twenty patterns, a third of the time
+it spends on top of the interpreter's start.  A program (a list of
+integers) depends only on the pattern, the flags and the Python build, so a
+batch keeps the programs it compiled in the cache folder (``re.TAG.bin``,
+TAG naming the Python build), and a later run hands each straight to the
+engine (``_sre.compile``, the step ``re.compile`` itself ends with).
+
+Nothing here can change what a pattern matches: a program is taken only
+from a store written by the same Python build (its full version line heads
+the file) for the same pattern text and flags, and the engine checks every
+program it is given.  A store that is missing, damaged, another build's or
+refused is passed over and ``re.compile`` does the work, as without one.
+The store is data (pattern text and integers), never code.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from array import array
+
+try:  # the engine and re's own parser and code generator (private, checked)
+    import _sre
+    from re import _compiler, _parser  # Python 3.11+
+except ImportError:  # pragma: no cover - Python 3.10
+    try:
+        import _sre
+        import sre_compile as _compiler
+        import sre_parse as _parser
+    except ImportError:
+        _sre = None
+
+from .cachedir import cache_dir
+
+# The build, as programs depend on it: written first in the store.
+_BUILD = (
+    f"{sys.version}|{sys.implementation.cache_tag}|"
+    f"{getattr(_sre, 'MAGIC', '')}|{getattr(_sre, 'CODESIZE', '')}|"
+    f"{getattr(_sre, 'MAXREPEAT', '')}|{getattr(_sre, 'MAXGROUPS', '')}"
+)
+_USABLE = _sre is not None and array("I").itemsize == getattr(_sre, "CODESIZE", 0)
+
+# (pattern, flags) -> (flags, code, groups, groupindex, indexgroup), or the
+# raw bytes of the code until first used; None until the store is read.
+_STORE: dict | None = None
+_ADDED: list[tuple[str, int]] = []
+
+
+def compile(pattern: str, flags: int = 0) -> re.Pattern:
+    """``re.compile(pattern, flags)``, from the store when it has it."""
+    if not _USABLE:
+        return re.compile(pattern, flags)
+    store = _STORE if _STORE is not None else _load()
+    entry = store.get((pattern, flags))
+    if entry is not None:
+        try:
+            return _engine(pattern, entry)
+        except Exception:  # refused by the engine: as without a store
+            store.pop((pattern, flags), None)
+    try:
+        entry = _program(pattern, flags)
+        rx = _engine(pattern, entry)
+    except Exception:  # (whatever re itself would say)
+        return re.compile(pattern, flags)
+    store[(pattern, flags)] = entry
+    _ADDED.append((pattern, flags))
+    return rx
+
+
+def _program(pattern: str, flags: int) -> tuple:
+    """What ``re.compile`` hands the engine for ``pattern``."""
+    parsed = _parser.parse(pattern, flags)
+    code = _compiler._code(parsed, flags)
+    state = parsed.state
+    indexgroup = [None] * state.groups
+    for name, i in state.groupdict.items():
+        indexgroup[i] = name
+    groupindex = dict(state.groupdict)
+    flags = int(flags | state.flags)  # (an int, as the store keeps it)
+    return flags, code, state.groups - 1, groupindex, tuple(indexgroup)
+
+
+def _engine(pattern: str, entry: tuple) -> re.Pattern:
+    flags, code, groups, groupindex, indexgroup = entry
+    if not isinstance(code, list):
+        code = array("I", code).tolist()
+    return _sre.compile(pattern, flags, code, groups, groupindex, indexgroup)
+
+
+def store_path() -> str:
+    tag = f"{_crc32(_BUILD.encode('utf-8', 'surrogatepass')):08x}"
+    return os.path.join(cache_dir(), f"re.{tag}.bin")
+
+
+def _crc32(data: bytes) -> int:
+    from zlib import crc32
+
+    return crc32(data)
+
+
+def _load() -> dict:
+    global _STORE
+    _STORE = {}
+    try:
+        with open(store_path(), "rb") as fh:
+            data = fh.read()
+        _STORE = decode(data)
+    except (OSError, ValueError, UnicodeError, IndexError, KeyError):
+        pass
+    return _STORE
+
+
+# The file: the build line (with a checksum of the rest), then per pattern a line
+# "FLAGS_IN FLAGS_OUT GROUPS PATTERN_BYTES CODE_WORDS NAME=I,NAME=I",
+# the pattern (UTF-8) and the code (native unsigned words).
+
+
+def encode(store: dict) -> bytes:
+    out = []
+    for (pattern, flags_in), entry in store.items():
+        flags, code, groups, groupindex, _ = entry
+        if not isinstance(code, list):
+            code = array("I", code).tolist()
+        text = pattern.encode("utf-8", "surrogatepass")
+        names = ",".join(f"{k}={v}" for k, v in groupindex.items())
+        head = (
+            f"{int(flags_in)} {int(flags)} {groups} {len(text)} {len(code)} {names}\n"
+        )
+        out += [head.encode("ascii"), text, array("I", code).tobytes()]
+    body = b"".join(out)
+    # (the checksum: a flipped bit in a program would change what it matches)
+    head = f"{_BUILD}\t{_crc32(body):08x}\n".encode("utf-8", "surrogatepass")
+    return head + body
+
+
+def decode(data: bytes) -> dict:
+    """The store in ``data``; ValueError (or another) if it is not one of
+    this build's."""
+    end = data.index(b"\n")
+    build, _, check = data[:end].decode("utf-8", "surrogatepass").rpartition("\t")
+    if build != _BUILD:
+        raise ValueError("another build's store")
+    if check != f"{_crc32(data[end + 1 :]):08x}":
+        raise ValueError("damaged")
+    store, pos, size = {}, end + 1, array("I").itemsize
+    while pos < len(data):
+        end = data.index(b"\n", pos)
+        flags_in, flags, groups, n_text, n_code, *names = data[pos:end].split(b" ")
+        pos = end + 1
+        pattern = data[pos : pos + int(n_text)].decode("utf-8", "surrogatepass")
+        pos += int(n_text)
+        code = data[pos : pos + int(n_code) * size]
+        if len(code) != int(n_code) * size:
+            raise ValueError("cut short")
+        pos += len(code)
+        groupindex = {}
+        for item in b"".join(names).decode("ascii").split(","):
+            if item:
+                name, _, index = item.partition("=")
+                groupindex[name] = int(index)
+        indexgroup = [None] * (int(groups) + 1)
+        for name, i in groupindex.items():
+            indexgroup[i] = name
+        entry = (int(flags), code, int(groups), groupindex, tuple(indexgroup))
+        store[(pattern, int(flags_in))] = entry
+    return store
+
+
+def save() -> None:
+    """Write the store if this run compiled anything new (quietly: a
+    store that cannot be written only costs the next run time)."""
+    if not _ADDED or _STORE is None:
+        return
+    from .write import replace
+
+    try:
+        path = store_path()
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        replace(path, encode(_STORE), durable=False)
+    except (OSError, ValueError, UnicodeError):
+        return
+    _ADDED.clear()
