@@ -42,14 +42,15 @@ class Job(Record):
 class _Entry:
     """One name the walk reached."""
 
-    __slots__ = ("shown", "real", "rel", "link", "is_link")
+    __slots__ = ("shown", "real", "rel", "link", "is_link", "target")
 
-    def __init__(self, shown, real, rel, link, is_link) -> None:
+    def __init__(self, shown, real, rel, link, is_link, target=None) -> None:
         self.shown = shown
         self.real: str | None = real  # None until a pending link is resolved
         self.rel = rel  # relative path ('/' separators) under the walked folder
         self.link: str | None = link  # the text of a relative link in the tree
         self.is_link: bool = is_link
+        self.target: str | None = target  # where that link leads, relative too
 
 
 def collect(
@@ -113,7 +114,8 @@ class _Walker:
         else:
             real = os.path.realpath(shown)
         rel = rel.replace(os.sep, "/")
-        self.entries.append(_Entry(shown, real, rel, link, is_link))
+        target = None if link is None else inside.replace(os.sep, "/")
+        self.entries.append(_Entry(shown, real, rel, link, is_link, target))
 
     def walk(self, folder: str, rel_dir: str, top: str, real_root: str) -> None:
         # os.scandir gives each entry's type without a stat per file.
@@ -225,11 +227,7 @@ def _jobs(entries: list[_Entry]) -> list[Job]:
     by_real = {real: Job(entries[reps[real]].shown, real) for real in order}
     for i, e in enumerate(entries):
         job = by_real[e.real]
-        target = None
-        if e.link is not None:
-            target = os.path.normpath(os.path.join(os.path.dirname(e.rel), e.link))
-            target = target.replace(os.sep, "/")
-        if i == reps[e.real] or e.link is None or target not in contents:
+        if i == reps[e.real] or e.link is None or e.target not in contents:
             job.outs.append(e.rel)
         else:
             job.links.append((e.rel, e.link))
