@@ -144,6 +144,10 @@ class DiskTransform:
 
     def __init__(self, resolve: Resolve | None = None):
         self.resolve = resolve
+        # (form, value) -> (backend note, host device, its class): what a
+        # disk's text alone decides, worked out once per text (a fleet
+        # repeats its disk specs; the map of a transform never changes).
+        self._decided: dict[tuple[str, str], tuple[str, str | None, str]] = {}
 
     def run(self, doc: Document) -> tuple[list[Edit], list[Finding]]:
         disks = []
@@ -197,16 +201,13 @@ class DiskTransform:
             return
         if disk.spec.path is None or disk.spec.target is None:
             return
-        other_domain = driver_domain(disk.spec.get("backend"))
+        other_domain, dev, kind = self._decide(disk.site.form, node.value, disk.spec)
         if other_domain:
             disk.find("driver-domain", "warning", f"{disk.target} is {other_domain}")
             return
-        dev = host_path(disk.spec)
         if dev is None:
             self.not_block(disk, disk.spec.path.text)
             return
-        dev = normalise(dev)
-        kind = classify(dev, self.devmap)
         if kind in (SCSI, MULTIPATH):
             disk.device = dev
         if kind == SYMBOLIC:
@@ -227,6 +228,20 @@ class DiskTransform:
             self.unresolved(disk, dev)
         else:
             self.nothing_to_do(disk)
+
+    def _decide(self, form: str, value: str, spec: DiskSpec):
+        """(backend note, normalised host device or None, its class) of the
+        spec ``value`` read as ``form``."""
+        decided = self._decided.get((form, value))
+        if decided is None:
+            other_domain = driver_domain(spec.get("backend"))
+            dev = None if other_domain else host_path(spec)
+            dev = None if dev is None else normalise(dev)
+            kind = "" if dev is None else classify(dev, self.devmap)
+            decided = self._decided[(form, value)] = (other_domain, dev, kind)
+            if len(self._decided) > 8192:  # (bounded, as the spec memo)
+                self._decided.clear()
+        return decided
 
     def _computed_not_scsi(self, raw: str) -> bool:
         """Every value of a computed disk (numbers in a fixed format) reads
