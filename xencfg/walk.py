@@ -131,13 +131,20 @@ class _Walker:
             self.inc_rx = _globs(self.include)
             self.exc_rx = _globs(self.exclude)
         subdirs = []
+        inc, exc = self.inc_rx.match, self.exc_rx
         for e in found:
-            if e.name.startswith("."):
+            name = e.name
+            if name.startswith("."):
                 continue
-            rel = f"{rel_dir}/{e.name}" if rel_dir else e.name
+            rel = f"{rel_dir}/{name}" if rel_dir else name
             if _is_dir(e):
                 if self._follow(e, _join(real_root, rel)):
                     subdirs.append((e.path, rel))
+            elif exc is None and not e.is_symlink() and _is_file(e):
+                # The common case, inline: a plain file, taken if included.
+                if inc(name) or inc(rel):
+                    real = _join(real_root, rel)
+                    self.entries.append(_Entry(_join(top, rel), real, rel, None, False))
             elif self._takes(e, rel):
                 self.entry(_join(top, rel), rel, top, real_root, e.is_symlink())
         for path, rel in subdirs:
@@ -204,6 +211,13 @@ def _broken_link(path: str) -> str | None:
             text = "?"
         return f"dangling symbolic link (to {text}): {e.strerror}"
     return None
+
+
+def _is_file(e: os.DirEntry) -> bool:
+    try:
+        return e.is_file()
+    except OSError:
+        return False
 
 
 def _is_dir(e: os.DirEntry) -> bool:
