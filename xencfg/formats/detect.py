@@ -73,12 +73,14 @@ def _parse_conf(text: str, path: str, fmt: str) -> Document:
         # the text straight to Python; the xl error is then worked out only
         # if Python cannot read it either.
         return xl.parse(text, path, foreign_ok=fmt == "auto")
+    # (Each error is kept without its traceback: the frames in it would
+    # hold this file's text and nodes in a cycle, for the collector.)
     except xl.Foreign as err:
-        foreign, xl_error = err, None
+        foreign, xl_error = err.with_traceback(None), None
     except ParseError as err:
         if fmt == "xl" or isinstance(err, TooDeep):
             raise
-        foreign, xl_error = None, err
+        foreign, xl_error = None, err.with_traceback(None)
     from . import xm
 
     try:

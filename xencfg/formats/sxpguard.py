@@ -121,7 +121,7 @@ def parse_paren(
     except TooDeep:
         raise
     except ParseError as err:
-        sxp_error = err
+        sxp_error = err.with_traceback(None)  # (no frames kept: see detect)
     else:
         odd = odd_node(doc)
         if odd is None:

@@ -69,7 +69,7 @@ def parse_quirky(text: str, path: str, error: ParseError) -> Document:
             doc = sxp.parse(work, path)
             break
         except ParseError as err:
-            error = err
+            error = err.with_traceback(None)  # (no frames kept: see detect)
     doc.text = text
     for line in strays:
         doc.notes.append(
