@@ -102,10 +102,29 @@ class FileResult(Record):
         )
 
 
-def _file_result(*values) -> FileResult:
+def _file_result(
+    path,
+    real,
+    old,
+    new,
+    findings,
+    error,
+    crash,
+    changed,
+    digest,
+    cached,
+    patch,
+    written,
+    stat,
+    dump,
+) -> FileResult:
+    # (FileResult._fields in order; assigned one by one, without a loop:
+    # the parent reads half a batch's results through here)
     res = FileResult.__new__(FileResult)
-    for name, value in zip(FileResult._fields, values):
-        setattr(res, name, value)
+    res.path, res.real, res.old, res.new = path, real, old, new
+    res.findings, res.error, res.crash, res.changed = findings, error, crash, changed
+    res.digest, res.cached, res.patch = digest, cached, patch
+    res.written, res.stat, res.dump = written, stat, dump
     return res
 
 

@@ -82,11 +82,13 @@ class Report:
         if self.json:
             self.records.append(f.record())
         elif f.kind in ("migrate", "policy"):
+            if self.command != "check" and self.quiet:
+                return  # (not worded at all: a batch has thousands)
             line = f.text("migrated" if self.command == "apply" else "would migrate")
             if self.command == "check":
                 self._clear()
                 print(line, flush=self.progress is not None and self.progress.enabled)
-            elif not self.quiet:
+            else:
                 self.say(line)
         elif f.severity == "warning" or not self.quiet:
             self.say(f.text())
