@@ -18,7 +18,6 @@ process.
 
 from __future__ import annotations
 
-import gc
 import os
 from collections.abc import Iterator
 
@@ -96,18 +95,6 @@ def run_jobs(
     how.made.clear()
     how.fresh.clear()
     how.known.clear()
-    # A file's nodes are freed by reference counting when it is done; the
-    # collector, run every 700 new objects, would only walk the live tree
-    # of the file at hand again and again.  Rarer during the batch.
-    threshold = gc.get_threshold()
-    gc.set_threshold(max(threshold[0], 20000), *threshold[1:])
-    try:
-        yield from _run_jobs(jobs, opts, how, workers)
-    finally:
-        gc.set_threshold(*threshold)
-
-
-def _run_jobs(jobs: list, opts: Options, how: Delivery, workers: int):
     if workers <= 1 or len(jobs) < 16 or not hasattr(os, "fork"):
         for job in jobs:
             yield work(job, opts, how)

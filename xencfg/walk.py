@@ -92,6 +92,7 @@ class _Walker:
         self.entries: list[_Entry] = []
         self.pending: list[tuple[int, str, str, str]] = []
         self.walked: set[tuple[str, str]] = set()  # (real root, folder), no links
+        self.files: set[str] = set()  # real paths of the plain files taken
 
     def entry(self, shown, rel, root, real_root="", is_link=None) -> None:
         # realpath() costs a system call per path component: walked files
@@ -140,15 +141,40 @@ class _Walker:
             if _is_dir(e):
                 if self._follow(e, _join(real_root, rel)):
                     subdirs.append((e.path, rel))
-            elif exc is None and not e.is_symlink() and _is_file(e):
+            elif exc is not None:
+                if self._takes(e, rel):
+                    self.entry(_join(top, rel), rel, top, real_root, e.is_symlink())
+            elif not e.is_symlink() and _is_file(e):
                 # The common case, inline: a plain file, taken if included.
                 if inc(name) or inc(rel):
                     real = _join(real_root, rel)
+                    self.files.add(real)
                     self.entries.append(_Entry(_join(top, rel), real, rel, None, False))
+            elif (inc(name) or inc(rel)) and self._link_to_file(top, rel, real_root):
+                pass  # (a link to a file this walk took: no look at its target)
             elif self._takes(e, rel):
                 self.entry(_join(top, rel), rel, top, real_root, e.is_symlink())
         for path, rel in subdirs:
             self.walk(path, rel, top, real_root)
+
+    def _link_to_file(self, top: str, rel: str, real_root: str) -> bool:
+        """Take the link ``rel`` if it leads, inside the tree, straight to a
+        file this walk has taken as a plain file (most autostart links):
+        that file is there, so the link is not broken and needs no look."""
+        shown = _join(top, rel)
+        try:
+            text = os.readlink(shown)
+        except OSError:
+            return False
+        inside = os.path.normpath(os.path.join(os.path.dirname(rel), text))
+        if os.path.isabs(text) or inside.startswith(".."):
+            return False
+        if os.path.join(real_root, inside) not in self.files:
+            return False
+        self.pending.append((len(self.entries), shown, real_root, inside))
+        target = inside.replace(os.sep, "/")
+        self.entries.append(_Entry(shown, None, rel, text, True, target))
+        return True
 
     def _follow(self, e: os.DirEntry, real: str) -> bool:
         # ``real``: its real path, as no folder link on the way is followed
