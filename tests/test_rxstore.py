@@ -134,6 +134,7 @@ def test_the_stored_programs_are_re_s_own(fresh):
         store = rxstore.decode(fh.read())
     assert len(store) >= 10
     for (pattern, flags), entry in store.items():
+        entry = rxstore._read_entry(entry)
         assert rxstore._engine(pattern, entry) == re.compile(pattern, flags)
 
 

@@ -58,6 +58,8 @@ def compile(pattern: str, flags: int = 0) -> re.Pattern:
     entry = store.get((pattern, flags))
     if entry is not None:
         try:
+            if len(entry) == 4:  # as read from the file
+                entry = store[(pattern, flags)] = _read_entry(entry)
             return _engine(pattern, entry)
         except Exception:  # refused by the engine: as without a store
             store.pop((pattern, flags), None)
@@ -122,6 +124,8 @@ def _load() -> dict:
 def encode(store: dict) -> bytes:
     out = []
     for (pattern, flags_in), entry in store.items():
+        if len(entry) == 4:
+            entry = _read_entry(entry)
         flags, code, groups, groupindex, _ = entry
         if not isinstance(code, list):
             code = array("I", code).tolist()
@@ -157,17 +161,24 @@ def decode(data: bytes) -> dict:
         if len(code) != int(n_code) * size:
             raise ValueError("cut short")
         pos += len(code)
-        groupindex = {}
-        for item in b"".join(names).decode("ascii").split(","):
-            if item:
-                name, _, index = item.partition("=")
-                groupindex[name] = int(index)
-        indexgroup = [None] * (int(groups) + 1)
-        for name, i in groupindex.items():
-            indexgroup[i] = name
-        entry = (int(flags), code, int(groups), groupindex, tuple(indexgroup))
-        store[(pattern, int(flags_in))] = entry
+        # (the rest read when the pattern is first asked for: most runs
+        # need a few of the patterns the store has)
+        store[(pattern, int(flags_in))] = (flags, code, groups, b" ".join(names))
     return store
+
+
+def _read_entry(raw: tuple) -> tuple:
+    """A stored entry, as _program gives it."""
+    flags, code, groups, names = raw
+    groupindex = {}
+    for item in names.decode("ascii").split(","):
+        if item:
+            name, _, index = item.partition("=")
+            groupindex[name] = int(index)
+    indexgroup = [None] * (int(groups) + 1)
+    for name, i in groupindex.items():
+        indexgroup[i] = name
+    return int(flags), code, int(groups), groupindex, tuple(indexgroup)
 
 
 def save() -> None:
