@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from test_xl import mutate
 from xencfg.document import ParseError, decode
-from xencfg.formats import xm, xm_ast
+from xencfg.formats import xm, xm_ast, xm_mixed
 from xencfg.maps import parse_map
 from xencfg.show import tree_json
 from xencfg.transforms.migrate import Migrate
@@ -46,8 +46,15 @@ def outcome(doc) -> tuple:
 
 
 def check_agree(text: str) -> str:
-    """Compare the two readers on ``text``; return which one decided."""
+    """Compare the two readers on ``text``; return which one decided.  The
+    mixed reader (plain lines, and the ast reader between them) must give
+    the whole-file reader's document wherever it gives one."""
     fast = xm_ast.parse(text, "f.cfg")
+    mixed = xm_mixed.parse(text, "f.cfg")
+    if mixed is not None:
+        assert fast is not None, text
+        assert outcome(mixed) == outcome(fast), text
+        assert mixed.to_text() == text
     if fast is None:
         return "declined"
     try:
@@ -242,11 +249,16 @@ _statements = st.one_of(
 )
 
 
+_plain = st.sampled_from(
+    ["name = 'vm1'", "memory = 512", "vif = ['bridge=xenbr0']", "import os", "x = 1"]
+)
+
+
 @st.composite
 def _files(draw):
     lines = []
-    for _ in range(draw(st.integers(1, 4))):
-        stmt = draw(_statements)
+    for _ in range(draw(st.integers(1, 6))):
+        stmt = draw(st.one_of(_statements, _plain))
         comment = draw(st.sampled_from(["", "  # note", "  # 'phy:/dev/sda'"]))
         if draw(st.integers(0, 3)) == 0:
             lines.append(f"if x:\n    {stmt}{comment}\nelse:\n    pass\n")

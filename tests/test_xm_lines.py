@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 
 from test_xl import mutate
 from test_xm_fast import check_agree
-from xencfg.document import decode
-from xencfg.formats import xm, xm_ast, xm_lines
+from xencfg.document import ParseError, decode
+from xencfg.formats import xm, xm_ast, xm_lines, xm_mixed
 from xencfg.show import tree_json
 
 FILES = corpus_files("xm", "xl")
@@ -186,3 +186,60 @@ _pieces = st.sampled_from(
 @given(st.lists(_pieces, max_size=16))
 def test_generated_lines_agree(pieces):
     check("".join(pieces))
+
+
+MIXED = [
+    "name = 'a'\nimport os\nif os.path.exists('/x'):\n    disk.append('phy:/dev/sda,xvda,w')\n"
+    "root = 'b'\n",
+    "import os\nname = 'a'",
+    "x = '''\nname = 'a'\n'''\ny = 1\n",
+    'x = """a\nname = \'b\'\n"""\n',
+    "d = dict(\nname = 'x')\nz = 1\n",
+    "x = 1 + \\\n2\nname = 'a'\n",
+    "@deco\nname = 'a'\n",
+    "if x:\n    a = 1\nelif y:\n    a = 2\nelse:\n    a = 3\nname = 'q'\n",
+    "if x:\nname = 'q'\n",
+    "try:\n    a = 1\nexcept E:\n    pass\nfinally:\n    b = 2\nname = 'q'\n",
+    "match x:\n    case 1:\n        disk = ['a']\nname = 'q'\n",
+    "from __future__ import annotations\nname = 'a'\nimport os\n",
+    "name = 'a'\nfrom __future__ import annotations\n",
+    "global g\nname = 'a'\n",
+    "class C:\n    disk = ['phy:/dev/sda,xvda,w']\nname = 'a'\n",
+    "name = 'a'\nif = 1\nroot = 'b'\n",
+    "# c\n\n# d\nimport os\n  # e\nname = 'a'\n",
+    "swap = 'sd%s' % x\ndisk = ['phy:/dev/%s,xvdb,w' % swap]\nname = 'vm'\n",
+    "name = 'caf\u00e9'\nimport os\n",
+    "name = 'a'\r\nimport os\r\n",
+    "print 'x'\nname = 'a'\n",
+    "disk = [\n'phy:/dev/sda,xvda,w',\n]\nname = 'a'\n",
+    "def f():\n    return 1\nname = f()\nroot = 'x'\n",
+    "x = [1,\n# name = 'a'\n2]\nname = 'b'\n",
+]
+
+
+@pytest.mark.parametrize("text", MIXED)
+def test_mixed_reading_is_the_whole_files(text):
+    """Plain lines read without a parser and the statements between them by
+    CPython's (each piece from a statement to the next plain line): the same
+    document as the ast reader's on the whole file, or none (that reader
+    then reads it)."""
+    check(text)  # (check_agree compares the mixed reader too)
+    try:
+        doc = xm.parse(text)
+    except ParseError:  # not Python: the same error as before
+        assert xm_mixed.parse(text) is None
+        return
+    assert doc.to_text() == text
+
+
+def test_the_common_mixed_file_skips_most_of_the_parser():
+    text = MIXED[0]
+    doc = xm_mixed.parse(text, "f.cfg")
+    assert doc is not None
+    assert [(s.key, s.op, s.conditional) for s in doc.settings()] == [
+        ("name", "=", False),
+        ("disk", "append", True),
+        ("root", "=", False),
+    ]
+    for text in (MIXED[2], MIXED[11], MIXED[18]):  # a string open, __future__, é
+        assert xm_mixed.parse(text) is None, text

@@ -64,9 +64,9 @@ def parse(text: str, path: str = "-") -> Document:
     check_values(text, PY_VALUES, limit=MAX_XM_VALUES)
     doc = xm_lines.parse(text, path)
     if doc is None:
-        from xencfg.formats import xm_ast  # (and CPython's ast) when needed
+        from xencfg.formats import xm_ast, xm_mixed  # (and CPython's ast)
 
-        doc = xm_ast.parse(text, path)
+        doc = xm_mixed.parse(text, path) or xm_ast.parse(text, path)
     return doc if doc is not None else parse_cst(text, path)
 
 

@@ -66,10 +66,12 @@ class _Reader:
         self.starts = starts
         self.ascii = text.isascii()  # then columns are characters already
         self.body: list[Node] = []
+        self.line0 = 0  # the lines before the piece of text ast was given
 
     # -- positions ----------------------------------------------------------
     def off(self, line: int, col: int) -> int:
         """Character offset of an ast (1-based line, UTF-8 byte column)."""
+        line += self.line0
         text = self.lines[line - 1]
         if not text.isascii():
             col = len(text.encode("utf-8")[:col].decode("utf-8", "strict"))
@@ -79,10 +81,10 @@ class _Reader:
         if n.end_lineno is None or n.end_col_offset is None:
             raise Decline("no position")
         if self.ascii:
-            starts = self.starts
+            starts, line0 = self.starts, self.line0 - 1
             return (
-                starts[n.lineno - 1] + n.col_offset,
-                starts[n.end_lineno - 1] + n.end_col_offset,
+                starts[line0 + n.lineno] + n.col_offset,
+                starts[line0 + n.end_lineno] + n.end_col_offset,
             )
         return self.off(n.lineno, n.col_offset), self.off(
             n.end_lineno, n.end_col_offset

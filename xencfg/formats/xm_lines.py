@@ -65,7 +65,7 @@ _LINE = rxstore.compile(
     rf"|([A-Za-z_][A-Za-z0-9_]*)\.append\(({_STRING})\))"
     r"[ \t]*(?:#[^\n]*)?(?:\n|\Z)"
 )
-_TRIVIA = rxstore.compile(r"(?:[ \t]*(?:#[^\n]*)?(?:\n|\Z))*")
+TRIVIA = rxstore.compile(r"(?:[ \t]*(?:#[^\n]*)?(?:\n|\Z))*")
 _ITEM = rxstore.compile(_ATOM)
 _KEYWORDS = frozenset(keyword.kwlist)
 
@@ -81,14 +81,28 @@ def parse(text: str, path: str = "-") -> Document | None:
     """The Document of a file of plain lines, or None for any other file."""
     if declined_text(text):
         return None
-    match = _LINE.match
     body: list = []
-    pos = 0
+    pos = read_plain(text, 0, body)
+    if TRIVIA.match(text, pos).end() < len(text):
+        return None
+    return Document(text, "xm", body, quote, path)
+
+
+def plain_at(text: str, pos: int) -> bool:
+    """Whether a plain line starts at ``pos`` (a line's start)."""
+    m = _LINE.match(text, pos)
+    return m is not None and (m.group(1) or m.group(4)) not in _KEYWORDS
+
+
+def read_plain(text: str, pos: int, body: list) -> int:
+    """The Settings of the plain lines from ``pos`` on, appended to
+    ``body``; where the first line that is not plain starts (its comment
+    and blank lines before it included)."""
+    match = _LINE.match
     while True:
         m = match(text, pos)
         if m is None:
-            break
-        pos = m.end()
+            return pos
         key = m.group(1)
         if key is not None:
             s, e = m.span(m.lastindex)
@@ -109,8 +123,6 @@ def parse(text: str, path: str = "-") -> Document | None:
             e += 1  # the closing parenthesis
             op = "append"
         if key in _KEYWORDS:
-            return None
+            return pos
         body.append(Setting(start, e, key, op, value, start, False))
-    if _TRIVIA.match(text, pos).end() < len(text):
-        return None
-    return Document(text, "xm", body, quote, path)
+        pos = m.end()
