@@ -178,3 +178,15 @@ def test_a_file_leaves_no_garbage_cycle(tmp_path):
             gc.enable()
     assert len(results) == len(texts) and not any(r.error for r in results)
     assert kept == []
+
+
+@needs_fork
+def test_without_a_process_to_fork_the_parent_does_it_all(tree, monkeypatch):
+    def refuse():
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(os, "fork", refuse)
+    opts = Options(parse_map("/dev/sda /dev/sddlmaa\n", "plain"))
+    results = list(run_jobs(tree, opts, Delivery(), 4))
+    assert [r.path for r in results] == [j.path for j in tree]
+    assert all(r.changed and not r.crash for r in results)

@@ -146,3 +146,13 @@ def test_no_cache_writes_no_store(fresh):
     r = subprocess.run(run, env=env, capture_output=True, text=True)
     assert r.returncode == 1, r.stderr
     assert not (fresh / "c").exists()
+
+
+def test_a_file_too_big_to_be_a_store_is_not_read(fresh, monkeypatch):
+    _saved(fresh)
+    with open(rxstore.store_path(), "ab") as fh:
+        fh.truncate(rxstore._MAX_BYTES + 10)
+    _reset(monkeypatch)
+    for pattern, flags in PATTERNS:
+        _same(rxstore.compile(pattern, flags), pattern, flags)
+    assert len(rxstore._ADDED) == len(PATTERNS)  # compiled, not read

@@ -49,6 +49,8 @@ class Children:
         try:
             for _ in range(self.count):
                 self.kids.append(self._fork())
+        except OSError:
+            pass  # no more processes (EAGAIN, ENOMEM): fewer workers, or none
         except BaseException:
             self.__exit__(None, None, None)
             raise
@@ -57,7 +59,12 @@ class Children:
     def _fork(self) -> _Child:
         task_r, task_w = os.pipe()
         res_r, res_w = os.pipe()
-        pid = os.fork()
+        try:
+            pid = os.fork()
+        except OSError:
+            for fd in (task_r, task_w, res_r, res_w):
+                os.close(fd)
+            raise
         if pid == 0:  # the child: never returns
             code = 1
             try:

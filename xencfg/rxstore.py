@@ -47,6 +47,7 @@ _USABLE = _sre is not None and array("I").itemsize == getattr(_sre, "CODESIZE", 
 # (pattern, flags) -> (flags, code, groups, groupindex, indexgroup), or the
 # raw bytes of the code until first used; None until the store is read.
 _STORE: dict | None = None
+_MAX_BYTES = 4 << 20  # a bigger file is no store of ours: not read
 _ADDED: list[tuple[str, int]] = []
 
 
@@ -109,8 +110,9 @@ def _load() -> dict:
     _STORE = {}
     try:
         with open(store_path(), "rb") as fh:
-            data = fh.read()
-        _STORE = decode(data)
+            data = fh.read(_MAX_BYTES + 1)  # (a store is tens of KB)
+        if len(data) <= _MAX_BYTES:
+            _STORE = decode(data)
     except (OSError, ValueError, UnicodeError, IndexError, KeyError):
         pass
     return _STORE
