@@ -109,14 +109,16 @@ def test_a_worker_that_dies_costs_only_the_files_it_held(tree, monkeypatch):
     opts = Options(parse_map("/dev/sda /dev/sddlmaa\n", "plain"))
     results = list(run_jobs(tree, opts, Delivery(), 2))
     assert [r.path for r in results] == [j.path for j in tree]
-    lost = [r for r in results if r.crash]
+    lost = [r for r in results if r.error]
     # The first chunk was the worker's: its files are reported, said lost.
     assert lost and lost[0].path.endswith("vm000.cfg")
-    assert all("killed by signal 9" in r.crash for r in lost)
-    assert all("run again" in r.crash for r in lost)
-    # The parent did every other file.
+    assert all(r.error.startswith(f"{r.path}: error: not done: ") for r in lost)
+    assert all("killed by signal 9" in r.error for r in lost)
+    assert all("run again" in r.error for r in lost)
+    # The parent did every other file; nothing is called an internal error.
     assert len(lost) < len(tree) // 2
-    assert all(r.changed for r in results if not r.crash)
+    assert all(r.changed for r in results if not r.error)
+    assert not any(r.crash for r in results)
     with pytest.raises(ChildProcessError):
         os.waitpid(-1, os.WNOHANG)
 

@@ -7,8 +7,8 @@ parent reads them between its own chunks, with no thread of its own, so its
 share of the work never waits for a pool's bookkeeping.
 
 A child that dies (killed, out of memory) is noticed at the end of its
-pipe: the files it held are reported as internal errors that say so, the
-others go on.  Closing the task pipes ends the children; the parent reaps
+pipe: the files it held are reported as failed, each saying so, the others
+go on.  Closing the task pipes ends the children; the parent reaps
 them, whatever way it leaves.
 """
 

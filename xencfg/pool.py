@@ -118,12 +118,14 @@ def run_jobs(
 
 
 def _lost(job, why: str) -> FileResult:
-    """The result of a file a worker held when it died."""
+    """The result of a file a worker held when it died (killed, out of
+    memory): a failure of the run, as a write that fails is, not of
+    xencfg's code."""
     return FileResult(
         job.path,
         job.real,
-        crash=f"the worker process reading it died ({why}) before it said "
-        "how the file went: it may or may not have been written; run again",
+        error=f"{job.path}: error: not done: the worker process reading it "
+        f"died ({why}); the file may or may not have been written: run again",
     )
 
 
