@@ -158,6 +158,7 @@ class Children:
             kid.tasks = kid.results = -1
         for kid in self.kids:
             _reap(kid)
+        gc.unfreeze()  # (what was frozen for the fork may be collected again)
 
 
 def _reap(kid: _Child) -> str:

@@ -28,6 +28,7 @@ def parse(text: str, path: str = "-") -> Document | None:
         return None
     reader = _Reader(text)
     pos, end = 0, len(text)
+    counted = 0  # (lines counted up to here: once each, whatever the pieces)
     try:
         while True:
             pos = read_plain(text, pos, reader.body)
@@ -37,7 +38,8 @@ def parse(text: str, path: str = "-") -> Document | None:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 tree = ast.parse(text[pos:stop])
-            reader.line0 = text.count("\n", 0, pos)
+            reader.line0 += text.count("\n", counted, pos)
+            counted = pos
             reader.block(tree.body, False, 1)
             pos = stop
     except (Decline, SyntaxError, ValueError, RecursionError, MemoryError):
