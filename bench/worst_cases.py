@@ -54,6 +54,12 @@ CASES = [
     ("xm many numbers", "config", lambda n: _fill("import os\nx = [", "1,", "1]\n", n)),
     ("xm deep parens", "config", lambda n: _fill("import os\nx = ", "(", "", n)),
     ("xm long operator chain", "config", lambda n: _fill("x = 1", "+1", "\n", n)),
+    # plain lines and other statements in turn: one piece for each (xm_mixed)
+    (
+        "xm plain and other lines",
+        "config",
+        lambda n: _fill("", "a=1\nimport os\n", "", n),
+    ),
     ("sxp long atom", "config", lambda n: _fill("(domain (name ", "a", "))\n", n)),
     ("sxp long string", "config", lambda n: _fill('(domain (name "', "a", '"))\n', n)),
     ("sxp many lists", "config", lambda n: _fill("(domain ", "()", ")\n", n)),
