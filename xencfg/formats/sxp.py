@@ -230,18 +230,21 @@ def _build(text: str, path: str) -> Document:
     LPAR, RPAR, ATOM, STRING = _LPAR, _RPAR, _ATOM, _STRING
     # A long text shares its repeated atom values (memory); a short one
     # has few to share.
-    atoms: dict[str, str] | None = {} if len(text) > _SHARE_FROM else None
-    # A byte-order mark is trivia, as in xl and xm files.
+    big = len(text) > _SHARE_FROM
+    atoms: dict[str, str] | None = {} if big else None
+    # A byte-order mark is trivia, as in xl and xm files.  (Each token ends
+    # its match: its end is the match's, and the end less its length its
+    # start.)
     for m in _scanner().finditer(text, 1 if text[:1] == "\ufeff" else 0):
         k = m.lastindex
         if k == ATOM:
-            s, e = m.span(k)
-            v = text[s:e]
+            v = m[k]
+            e = m.end()
             if atoms is not None:
                 v = atoms.setdefault(v, v)
-            items.append(Str(s, e, v, ""))
+            items.append(Str(e - len(v), e, v, ""))
         elif k == LPAR:
-            s = m.start(k)
+            s = m.end() - 1
             if len(stack) >= MAX_DEPTH:
                 raise too_deep(*_line_col(text, s))
             node = List(s, s + 1, [])
@@ -252,10 +255,14 @@ def _build(text: str, path: str) -> Document:
             if not stack:
                 raise _stray_close(text, m.start(k))
             node = stack.pop()
-            node.end = m.end(k)
-            # Exact size saves ~10% memory; every empty list shares one
-            # immutable empty tuple (a million '()' would cost 56 MB more).
-            node.items = items[:] if items else _NO_ITEMS
+            node.end = m.end()
+            # In a long text: exact size saves ~10% memory, and every empty
+            # list shares one immutable empty tuple (a million '()' would
+            # cost 56 MB more).
+            if not items:
+                node.items = _NO_ITEMS
+            elif big:
+                node.items = items[:]
             items = stack[-1].items if stack else body
         elif k == STRING:
             s, e = m.span(k)
