@@ -119,7 +119,8 @@ def out_dir_problem(jobs, out_dir: str) -> str | None:
     seen: dict[str, str] = {}
     fresh = not os.path.lexists(out_dir)  # then nothing is there yet
     for job in jobs:
-        for rel in job.outs + [r for r, _ in job.links]:
+        rels = job.outs if not job.links else job.outs + [r for r, _ in job.links]
+        for rel in rels:
             if rel in seen and seen[rel] != job.path:
                 return (
                     f"{seen[rel]} and {job.path} would both be written to "

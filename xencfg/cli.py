@@ -47,6 +47,9 @@ def run() -> None:
     # What is loaded so far lives as long as the process: the collector need
     # not walk it again in every full collection, nor once more at exit.
     gc.freeze()
+    # A command makes few objects that form cycles (the modules it imports,
+    # a file's nodes, freed as it goes): the collector is run rarely.
+    gc.set_threshold(20000, 10, 10)
     code = main()
     gc.freeze()  # (the exit's collection would free nothing we still need)
     sys.exit(code)

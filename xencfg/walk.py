@@ -256,22 +256,20 @@ def _is_dir(e: os.DirEntry) -> bool:
 def _jobs(entries: list[_Entry]) -> list[Job]:
     """One job per real file: shown under a name that is not a symlink if the
     walk has one, else under the first name it was reached by."""
-    order: list[str] = []
-    reps: dict[str, int] = {}
+    reps: dict[str, int] = {}  # real path -> the entry shown (found order)
     for i, e in enumerate(entries):
-        if e.real not in reps or (entries[reps[e.real]].is_link and not e.is_link):
-            if e.real not in reps:
-                order.append(e.real)
-            reps[e.real] = i
+        shown = reps.get(e.real)
+        if shown is None or (entries[shown].is_link and not e.is_link):
+            reps[e.real] = i  # (a dict keeps a key where it was first put)
     contents = {entries[i].rel for i in reps.values()}
-    by_real = {real: Job(entries[reps[real]].shown, real) for real in order}
+    by_real = {real: Job(entries[i].shown, real) for real, i in reps.items()}
     for i, e in enumerate(entries):
         job = by_real[e.real]
-        if i == reps[e.real] or e.link is None or e.target not in contents:
+        if e.link is None or i == reps[e.real] or e.target not in contents:
             job.outs.append(e.rel)
         else:
             job.links.append((e.rel, e.link))
-    return [by_real[r] for r in order]
+    return list(by_real.values())
 
 
 def _globs(globs: Iterable[str]):
