@@ -192,3 +192,39 @@ def test_without_a_process_to_fork_the_parent_does_it_all(tree, monkeypatch):
     results = list(run_jobs(tree, opts, Delivery(), 4))
     assert [r.path for r in results] == [j.path for j in tree]
     assert all(r.changed and not r.crash for r in results)
+
+
+@needs_fork
+def test_forked_workers_replay_the_cache_the_parent_loaded(tmp_path):
+    """A second run over the same files: every file, whichever process
+    takes it, is answered from the cache (not parsed), with its findings."""
+    from xencfg.batch import Batch, run_batch
+    from xencfg.report import Report
+
+    for i in range(200):  # unmapped disks: unchanged files, with a finding
+        (tmp_path / f"vm{i:03}.cfg").write_text(
+            f"name = 'vm{i}'\ndisk = ['phy:/dev/sdq,xvda,w']\n"
+        )
+    cache_dir = tmp_path / "cache"
+    seen = []
+
+    def run():
+        report = Report("check", quiet=True)
+        report.done = lambda res, done=report.done: (seen.append(res), done(res))[1]
+        opts = Options(parse_map("/dev/sda /dev/sddlmaa\n", "plain"))
+        batch = Batch([str(tmp_path)], opts, Delivery(), report, workers=3)
+        os.environ["XENCFG_CACHE_DIR"] = str(cache_dir)
+        try:
+            return run_batch(batch)
+        finally:
+            del os.environ["XENCFG_CACHE_DIR"]
+
+    run()
+    first, seen[:] = list(seen), []
+    run()
+    assert len(seen) == len(first) == 200
+    assert not any(r.cached for r in first)
+    assert all(r.cached for r in seen)
+    assert [[f.text() for f in r.findings] for r in seen] == [
+        [f.text() for f in r.findings] for r in first
+    ]

@@ -248,24 +248,6 @@ def test_report_policy_wording():
     )
 
 
-def test_a_worker_reads_the_cache_from_its_file(tmp_path):
-    from xencfg.pipeline import Options, process
-    from xencfg.walk import Job
-
-    devmap = parse_map("/dev/sda /dev/sddlmaa\n", "plain")
-    data = b"name = 'a'\ndisk = [ 'phy:/dev/sdq,xvda,w' ]\n"  # unmapped: cached
-    fresh = process(Job("f.cfg", "f.cfg"), Options(devmap), data)
-    assert fresh.cacheable and [f.kind for f in fresh.findings] == ["unmapped"]
-    c = Cache("k", str(tmp_path))
-    c.add(fresh.digest, fresh.findings)
-    c.save()
-    opts = Options(devmap, cache_file=c.path)  # no digests in the options
-    again = process(Job("f.cfg", "f.cfg"), opts, data)
-    assert again.cached and again.findings == fresh.findings
-    other = process(Job("g.cfg", "g.cfg"), opts, data + b"# changed\n")
-    assert not other.cached
-
-
 @pytest.mark.parametrize(
     "dev, kind",
     [

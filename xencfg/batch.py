@@ -82,7 +82,6 @@ def _run_batch(batch: Batch) -> int:
     cache = Cache(cache_key(opts.devmap, opts.fmt, opts.resolve_links))
     if batch.use_cache:
         opts.cache = cache.load()  # look-ups by get()
-        opts.cache_file = cache.path
     workers = batch.workers if batch.workers > 0 else (os.cpu_count() or 1)
     report.progress = Progress.for_stderr(len(jobs), report.quiet)
 

@@ -11,7 +11,7 @@ Where: ``$XENCFG_CACHE_DIR`` if set, else ``$XDG_CACHE_HOME/xencfg`` or
 ``~/.cache/xencfg``, then a folder per version.  One text file per (map,
 options) key holds a line per file content: its digest, then (if it had any)
 a tab and its findings as JSON (plain text, not pickle: a cache is never
-code).  Workers only read it (it is handed to them when they start); the
+code).  Workers only read it (forked from the parent, they have it loaded); the
 parent alone writes it, once at the end of a run, atomically (temp file,
 fsync, rename), so parallel workers and concurrent runs never see half a
 cache: at worst a concurrent run's entries are lost, which only costs time.
@@ -121,11 +121,6 @@ def findings_from(text: str, path: str) -> list | None:
         return None
 
 
-def read_seen(path: str) -> dict[str, str]:
-    """digest -> findings text of the cache file at ``path`` (empty if none)."""
-    return parse_seen(read_text(path))
-
-
 def read_text(path: str) -> str:
     try:
         with open(path, "rb") as fh:  # (a text file would load the ascii codec)
@@ -159,22 +154,6 @@ def find_seen(text: str, file_digest: str) -> str | None:
             stop = text.find("\n", i)
             return text[i : len(text) if stop < 0 else stop].partition("\t")[2]
         end = i + 63
-
-
-def seen_in(path: str) -> dict[str, str]:
-    """``read_seen``, read once per process for a given version of the file:
-    how a pool's workers get the cache without it travelling with each
-    chunk of jobs."""
-    try:
-        st = os.stat(path)
-    except OSError:
-        return {}
-    return _seen_version(path, st.st_mtime_ns, st.st_size, st.st_ino)
-
-
-@lru_cache(maxsize=4)
-def _seen_version(path: str, mtime_ns: int, size: int, ino: int) -> dict[str, str]:
-    return read_seen(path)
 
 
 class Cache:

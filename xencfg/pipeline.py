@@ -22,7 +22,7 @@ import os
 from collections.abc import Mapping
 from stat import S_ISREG
 
-from .cache import digest, findings_from, seen_in
+from .cache import digest, findings_from
 from .document import Document, ParseError
 from .errors import Failed, Usage, err
 from .formats.detect import parse_bytes
@@ -35,7 +35,7 @@ from .transforms.running import is_xl_dump
 class Options(Record):
     """What decides a file's result, besides its bytes."""
 
-    __slots__ = _fields = ("devmap", "fmt", "resolve_links", "cache", "cache_file")
+    __slots__ = _fields = ("devmap", "fmt", "resolve_links", "cache")
 
     def __init__(
         self,
@@ -43,14 +43,11 @@ class Options(Record):
         fmt: str = "auto",
         resolve_links: bool = False,
         cache: Mapping[str, str] | None = None,  # see cache.py
-        # Or where to read it (a pool's workers read it there, once each).
-        cache_file: str | None = None,
     ) -> None:
         self.devmap = devmap
         self.fmt = fmt
         self.resolve_links = resolve_links
         self.cache = {} if cache is None else cache
-        self.cache_file = cache_file
 
 
 class Converted:
@@ -237,10 +234,8 @@ def process(job, opts: Options, data: bytes | None = None) -> FileResult:
         res.old = data
         if job.real != "-":
             res.digest = digest(data)
-            seen = opts.cache
-            if opts.cache_file and type(seen) is dict and not seen:
-                seen = seen_in(opts.cache_file)  # (a pool's worker reads it)
-            found = seen.get(res.digest)
+            # (a forked worker has the parent's cache, loaded before it forked)
+            found = opts.cache.get(res.digest)
             replayed = None if found is None else findings_from(found, job.path)
             if replayed is not None:
                 res.findings, res.cached = replayed, True
