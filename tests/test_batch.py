@@ -541,6 +541,26 @@ def test_every_job_is_its_real_file_however_it_was_reached(tmp_path):
     assert shown == ["a.cfg", "auto/c.cfg", "sub/b.cfg"]
 
 
+@pytest.mark.parametrize("exclude", [[], ["*.sxp"]])
+def test_links_to_folders_and_special_files_are_not_taken(tmp_path, exclude):
+    from xencfg.walk import collect
+
+    top = tmp_path / "xen"
+    (top / "dir.cfg").mkdir(parents=True)  # a folder named like a config
+    (top / "dir.cfg/in.cfg").write_text("name = 'in'\n")
+    (top / "a.cfg").write_text("name = 'a'\n")
+    (top / "folder.cfg").symlink_to("dir.cfg")  # a folder link named .cfg
+    (top / "out.cfg").symlink_to(tmp_path)  # one leading out of the tree
+    os.mkfifo(top / "pipe.cfg")  # never opened: it would block
+    (top / ".hidden.cfg").write_text("name = 'h'\n")
+    jobs, errors = collect([str(top)], exclude=exclude)
+    assert errors == []
+    assert sorted(os.path.relpath(j.path, top) for j in jobs) == [
+        "a.cfg",
+        "dir.cfg/in.cfg",
+    ]
+
+
 def test_a_temp_file_left_by_a_killed_run_is_not_reused(tmp_path, monkeypatch):
     from xencfg import write as batch
     from xencfg.write import TMP_PREFIX, TMP_SUFFIX, write_atomic

@@ -13,12 +13,14 @@ from __future__ import annotations
 import errno
 import os
 from collections.abc import Iterable
+from operator import attrgetter
 
 from .records import Record
 from . import rxstore
 
 DEFAULT_INCLUDE = ("*.cfg", "*.sxp", "xend-config.sxp")
 SKIP_DIRS = {".git", ".hg", ".svn", "CVS", ".bzr", "_darcs", "__pycache__"}
+_NAME = attrgetter("name")
 
 
 class Job(Record):
@@ -122,7 +124,7 @@ class _Walker:
         # os.scandir gives each entry's type without a stat per file.
         try:
             with os.scandir(folder) as it:
-                found = sorted(it, key=lambda e: e.name)
+                found = sorted(it, key=_NAME)
         except OSError as e:
             # Not passed over in silence: its configs would go unchecked.
             self.errors.append(f"{folder}: error: cannot read folder: {e.strerror}")
@@ -133,27 +135,34 @@ class _Walker:
             self.exc_rx = _globs(self.exclude)
         subdirs = []
         inc, exc = self.inc_rx.match, self.exc_rx
+        # Each name is its folder's prefix plus the entry's name.
+        rel_pre = rel_dir + "/" if rel_dir else ""
+        shown_pre, real_pre = _join(top, rel_pre), _join(real_root, rel_pre)
         for e in found:
             name = e.name
             if name.startswith("."):
                 continue
-            rel = f"{rel_dir}/{name}" if rel_dir else name
-            if _is_dir(e):
-                if self._follow(e, _join(real_root, rel)):
+            rel = rel_pre + name
+            if e.is_symlink():
+                # Linked folders are not followed; _takes declines them (a
+                # stat only for links it has to look through).
+                if not (inc(name) or inc(rel)):
+                    continue
+                if exc is None and self._link_to_file(top, rel, real_root):
+                    continue  # (a link to a file this walk took: no stat)
+                if self._takes(e, rel):
+                    self.entry(shown_pre + name, rel, top, real_root, True)
+            elif _is_dir(e):
+                if name not in SKIP_DIRS and real_pre + name not in self.skip_real:
                     subdirs.append((e.path, rel))
             elif exc is not None:
                 if self._takes(e, rel):
-                    self.entry(_join(top, rel), rel, top, real_root, e.is_symlink())
-            elif not e.is_symlink() and _is_file(e):
+                    self.entry(shown_pre + name, rel, top, real_root, False)
+            elif (inc(name) or inc(rel)) and _is_file(e):
                 # The common case, inline: a plain file, taken if included.
-                if inc(name) or inc(rel):
-                    real = _join(real_root, rel)
-                    self.files.add(real)
-                    self.entries.append(_Entry(_join(top, rel), real, rel, None, False))
-            elif (inc(name) or inc(rel)) and self._link_to_file(top, rel, real_root):
-                pass  # (a link to a file this walk took: no look at its target)
-            elif self._takes(e, rel):
-                self.entry(_join(top, rel), rel, top, real_root, e.is_symlink())
+                real = real_pre + name
+                self.files.add(real)
+                self.entries.append(_Entry(shown_pre + name, real, rel, None, False))
         for path, rel in subdirs:
             self.walk(path, rel, top, real_root)
 
@@ -175,12 +184,6 @@ class _Walker:
         target = inside.replace(os.sep, "/")
         self.entries.append(_Entry(shown, None, rel, text, True, target))
         return True
-
-    def _follow(self, e: os.DirEntry, real: str) -> bool:
-        # ``real``: its real path, as no folder link on the way is followed
-        if e.is_symlink() or e.name in SKIP_DIRS:
-            return False  # symlinked folders are not followed
-        return real not in self.skip_real
 
     def _takes(self, e: os.DirEntry, rel: str) -> bool:
         if not (self.inc_rx.match(e.name) or self.inc_rx.match(rel)):
