@@ -16,7 +16,6 @@ regenerated (then formatted with black)::
 
 from __future__ import annotations
 
-import importlib
 import sys
 from functools import lru_cache
 
@@ -53,6 +52,8 @@ def _variants():
     and without the possessive repeats of Python 3.11+."""
     # (not an import statement: xl reads this module's table; the generator
     # alone needs xl's spelling of the grammar)
+    import importlib
+
     xl = importlib.import_module("xencfg.formats.xl")
 
     yield "xl.lark", xl._grammar(False)

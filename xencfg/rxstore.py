@@ -21,7 +21,6 @@ from __future__ import annotations
 import os
 import re
 import sys
-from array import array
 
 try:  # the engine and re's own parser and code generator (private, checked)
     import _sre
@@ -42,7 +41,10 @@ _BUILD = (
     f"{getattr(_sre, 'MAGIC', '')}|{getattr(_sre, 'CODESIZE', '')}|"
     f"{getattr(_sre, 'MAXREPEAT', '')}|{getattr(_sre, 'MAXGROUPS', '')}"
 )
-_USABLE = _sre is not None and array("I").itemsize == getattr(_sre, "CODESIZE", 0)
+# (memoryview casts a program to words: the array module is not imported
+# for a store read, only for one written)
+_WORD = memoryview(bytes(8)).cast("I").itemsize
+_USABLE = _sre is not None and _WORD == getattr(_sre, "CODESIZE", 0)
 
 # (pattern, flags) -> (flags, code, groups, groupindex, indexgroup), or the
 # raw bytes of the code until first used; None until the store is read.
@@ -90,19 +92,20 @@ def _program(pattern: str, flags: int) -> tuple:
 def _engine(pattern: str, entry: tuple) -> re.Pattern:
     flags, code, groups, groupindex, indexgroup = entry
     if not isinstance(code, list):
-        code = array("I", code).tolist()
+        code = memoryview(code).cast("I").tolist()
     return _sre.compile(pattern, flags, code, groups, groupindex, indexgroup)
 
 
 def store_path() -> str:
-    tag = f"{_crc32(_BUILD.encode('utf-8', 'surrogatepass')):08x}"
+    tag = _check(_BUILD.encode("utf-8", "surrogatepass"))[:8]
     return os.path.join(cache_dir(), f"re.{tag}.bin")
 
 
-def _crc32(data: bytes) -> int:
-    from zlib import crc32
+def _check(data: bytes) -> str:
+    # (the cache's SHA-256, loaded anyway: no zlib to load for a checksum)
+    from .cache import digest
 
-    return crc32(data)
+    return digest(data)[:16]
 
 
 def _load() -> dict:
@@ -124,13 +127,15 @@ def _load() -> dict:
 
 
 def encode(store: dict) -> bytes:
+    from array import array
+
     out = []
     for (pattern, flags_in), entry in store.items():
         if len(entry) == 4:
             entry = _read_entry(entry)
         flags, code, groups, groupindex, _ = entry
         if not isinstance(code, list):
-            code = array("I", code).tolist()
+            code = memoryview(code).cast("I").tolist()
         text = pattern.encode("utf-8", "surrogatepass")
         names = ",".join(f"{k}={v}" for k, v in groupindex.items())
         head = (
@@ -139,7 +144,7 @@ def encode(store: dict) -> bytes:
         out += [head.encode("ascii"), text, array("I", code).tobytes()]
     body = b"".join(out)
     # (the checksum: a flipped bit in a program would change what it matches)
-    head = f"{_BUILD}\t{_crc32(body):08x}\n".encode("utf-8", "surrogatepass")
+    head = f"{_BUILD}\t{_check(body)}\n".encode("utf-8", "surrogatepass")
     return head + body
 
 
@@ -150,9 +155,9 @@ def decode(data: bytes) -> dict:
     build, _, check = data[:end].decode("utf-8", "surrogatepass").rpartition("\t")
     if build != _BUILD:
         raise ValueError("another build's store")
-    if check != f"{_crc32(data[end + 1 :]):08x}":
+    if check != _check(data[end + 1 :]):
         raise ValueError("damaged")
-    store, pos, size = {}, end + 1, array("I").itemsize
+    store, pos, size = {}, end + 1, _WORD
     while pos < len(data):
         end = data.index(b"\n", pos)
         flags_in, flags, groups, n_text, n_code, *names = data[pos:end].split(b" ")

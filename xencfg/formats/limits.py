@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import re
 import sys
-import warnings
 
 from ..document import List, Node, ParseError
 from .pypos import line_starts
@@ -146,6 +145,7 @@ def python_offset(patched) -> int | None:
     """Offset in the original text of the first Python node nested too deep
     in ``patched.text`` (a pypos.Patched copy that CPython reads), or None."""
     import ast
+    import warnings  # (rarely needed: not loaded by every run)
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
